@@ -1,0 +1,36 @@
+// Turns on the multi-threaded SIMD build of @tensorflow/tfjs-backend-wasm in Node.js, which TF.js
+// disables there. Three obstacles, three patches:
+//  1. tfjs sets WASM_HAS_MULTITHREAD_SUPPORT=false under Node → set it true.
+//  2. emscripten starts pthread workers from blob: URLs, which node:worker_threads rejects → hand it
+//     a real file whose first line points the worker at the glue script on disk.
+//  3. the C++ side caps threads at logical cores / 2 → report the cores twice.
+// The pthread workers keep the event loop alive: a program that enables threads must call process.exit().
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+let enabled = false;
+
+export function wasmPackageDir(): string {
+  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+}
+
+/** Must run before tf.setBackend('wasm'). Idempotent. */
+export function enableWasmThreadsInNode(): void {
+  if (enabled) return;
+  enabled = true;
+  const realCpus = os.cpus.bind(os);
+  (os as { cpus: () => os.CpuInfo[] }).cpus = () => { const c = realCpus(); return [...c, ...c]; };
+  const glue = path.join(wasmPackageDir(), 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');
+  const workerSource: string = require(path.join(wasmPackageDir(), 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js'))
+    .wasmWorkerContents.replace(/\n/g, '\\n');
+  const workerFile = path.join(os.tmpdir(), `r3an-wasm-worker-${process.pid}.cjs`);
+  fs.writeFileSync(workerFile, `URL.createObjectURL = () => ${JSON.stringify(glue)};\n${workerSource}`);
+  const realCreate = URL.createObjectURL.bind(URL);
+  URL.createObjectURL = (blob: Blob) => (blob && /javascript/.test(blob.type) ? workerFile : realCreate(blob));
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  process.on('exit', () => { try { fs.unlinkSync(workerFile); } catch { /* already gone */ } });
+}

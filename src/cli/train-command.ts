@@ -1,0 +1,85 @@
+import { makeConfig, DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
+import { ARCHS } from '../train/presets.js';
+import { trainMapper } from '../train/train-mapper.js';
+import { BACKEND_HELP, BACKEND_OPTIONS, intOption, numberOption, parse, required } from './args.js';
+import { backendFromArgs } from './backend-options.js';
+import { Progress, formatDuration } from './progress.js';
+
+export const TRAIN_HELP = `r3an train — learn a mapping from a source model's feature space into a target model's
+
+Usage: r3an train --source FS --target FS --out MAPPER [options]
+
+  --source FS        feature set of the old (source) model
+  --target FS        feature set of the new (target) model, of the same images (paired by image path)
+  --out MAPPER       output mapper directory (checkpoints live in MAPPER/checkpoint)
+  --arch NAME        ${ARCHS.join(' | ')} (default r3an)
+                     linear = closed-form ridge; fc = the paper's MLP baseline;
+                     arch1..arch7 = the ablations of the paper's Table 3; r3an = all four losses
+  --epochs N         default ${DEFAULT_CONFIG.epochs}
+  --batch N          mini-batch size (default ${DEFAULT_CONFIG.batchSize})
+  --micro-batch N    largest slice pushed through the networks at once; gradients are accumulated
+                     over the mini-batch (default ${DEFAULT_CONFIG.microBatch}; lower it if memory runs out)
+  --seed N           makes the run reproducible (default ${DEFAULT_CONFIG.seed})
+  --lr-d/--lr-g/--lr-e/--lr-reg/--lr-fc X   Adam learning rates (defaults ${Object.values(DEFAULT_CONFIG.lr).join('/')})
+  --lambda-rec/--lambda-adv/--lambda-rep/--lambda-reg X   loss weights (defaults ${Object.values(DEFAULT_CONFIG.lambda).join('/')})
+  --val-fraction X   identities held out for validation each epoch (default ${DEFAULT_CONFIG.valFraction})
+  --ridge-lambda X   ridge strength for --arch linear (default ${DEFAULT_CONFIG.ridgeLambda})
+  --checkpoint-minutes X   also checkpoint mid-epoch this often (default ${DEFAULT_CONFIG.checkpointMinutes})
+  --resume           continue an interrupted run in --out exactly where it stopped
+  --stop-after N     stop (resumably) after N epochs in this invocation
+${BACKEND_HELP}
+
+The best epoch by validation identification top-1 (cosine when identities are unknown) is what
+MAPPER/mapping holds; mapper.json records the configuration, lineage and every epoch's metrics.`;
+
+const OPTIONS = {
+  source: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' }, arch: { type: 'string' },
+  epochs: { type: 'string' }, batch: { type: 'string' }, 'micro-batch': { type: 'string' }, seed: { type: 'string' },
+  'lr-d': { type: 'string' }, 'lr-g': { type: 'string' }, 'lr-e': { type: 'string' }, 'lr-reg': { type: 'string' }, 'lr-fc': { type: 'string' },
+  'lambda-rec': { type: 'string' }, 'lambda-adv': { type: 'string' }, 'lambda-rep': { type: 'string' }, 'lambda-reg': { type: 'string' },
+  'val-fraction': { type: 'string' }, 'ridge-lambda': { type: 'string' }, 'checkpoint-minutes': { type: 'string' },
+  resume: { type: 'boolean' }, 'stop-after': { type: 'string' }, ...BACKEND_OPTIONS,
+} as const;
+
+function configFromArgs(v: Record<string, unknown>): TrainConfig {
+  const pick = <T>(x: T | undefined, d: T) => x ?? d;
+  const lr = DEFAULT_CONFIG.lr, lambda = DEFAULT_CONFIG.lambda;
+  return makeConfig((v.arch as string | undefined) ?? 'r3an', {
+    epochs: pick(intOption(v, 'epochs'), DEFAULT_CONFIG.epochs),
+    batchSize: pick(intOption(v, 'batch'), DEFAULT_CONFIG.batchSize),
+    microBatch: pick(intOption(v, 'micro-batch'), DEFAULT_CONFIG.microBatch),
+    seed: pick(intOption(v, 'seed'), DEFAULT_CONFIG.seed),
+    lr: { d: pick(numberOption(v, 'lr-d'), lr.d), g: pick(numberOption(v, 'lr-g'), lr.g), e: pick(numberOption(v, 'lr-e'), lr.e), reg: pick(numberOption(v, 'lr-reg'), lr.reg), fc: pick(numberOption(v, 'lr-fc'), lr.fc) },
+    lambda: { rec: pick(numberOption(v, 'lambda-rec'), lambda.rec), adv: pick(numberOption(v, 'lambda-adv'), lambda.adv), rep: pick(numberOption(v, 'lambda-rep'), lambda.rep), reg: pick(numberOption(v, 'lambda-reg'), lambda.reg) },
+    valFraction: pick(numberOption(v, 'val-fraction'), DEFAULT_CONFIG.valFraction),
+    ridgeLambda: pick(numberOption(v, 'ridge-lambda'), DEFAULT_CONFIG.ridgeLambda),
+    checkpointMinutes: pick(numberOption(v, 'checkpoint-minutes'), DEFAULT_CONFIG.checkpointMinutes),
+  });
+}
+
+const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k}=${v.toPrecision(3)}`).join(' ');
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  const { values } = parse(argv, OPTIONS);
+  if (values.help) { console.log(TRAIN_HELP); return; }
+  const config = configFromArgs(values);
+  const source = required(values, 'source'), target = required(values, 'target'), out = required(values, 'out');
+  const backend = await backendFromArgs(values);
+  console.error(`backend: ${backend.name}${backend.name === 'wasm' ? ` (${backend.threads} thread${backend.threads > 1 ? 's' : ''})` : ''}`);
+  let bar: Progress | undefined;
+  const result = await trainMapper({
+    source, target, out, config, backend: backend.name,
+    resume: Boolean(values.resume), stopAfterEpochs: intOption(values, 'stop-after'),
+    events: {
+      onLog: (m) => console.error(m),
+      onEpochStart: (epoch, iterations, start) => { bar = new Progress({ label: `epoch ${epoch + 1}/${config.epochs}`, total: iterations, unit: 'it' }, start); },
+      onIteration: (samples, losses) => bar?.tick(1, `${(bar.rate * samples).toFixed(1)} samples/s ${fmt(losses)}`),
+      onEpochEnd: (rec) => {
+        const val = rec.val ? ` | val cos=${rec.val.cosine.toFixed(4)}${rec.val.top1 != null ? ` top1=${rec.val.top1.toFixed(4)} (${rec.val.probes} probes)` : ''}` : '';
+        bar?.finish(); console.error(`epoch ${rec.epoch}: ${fmt(rec.losses)}${val} [${formatDuration(rec.seconds)}]`);
+      },
+    },
+  });
+  const best = result.best ? `best epoch ${result.best.epoch}: val cos=${result.best.val.cosine.toFixed(4)}${result.best.val.top1 != null ? ` top1=${result.best.val.top1.toFixed(4)}` : ''}` : 'no validation slice';
+  console.log(`${result.finished ? 'finished' : 'stopped (resume with --resume)'}: ${out} (${config.arch}; ${best})`);
+}

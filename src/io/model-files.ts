@@ -1,0 +1,63 @@
+// TF.js models on disk without tfjs-node: the standard model.json + weights.bin layout, which
+// tf.loadLayersModel / tf.loadGraphModel read in a browser too.
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_BIN = 'weights.bin';
+
+function concatBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
+  if (!Array.isArray(data)) return new Uint8Array(data);
+  const parts = data.map((b) => new Uint8Array(b));
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.byteLength; }
+  return out;
+}
+
+/** Saves a layers model as dir/model.json + dir/weights.bin. */
+export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    const weights = concatBuffers(artifacts.weightData ?? new ArrayBuffer(0));
+    fs.writeFileSync(path.join(dir, WEIGHTS_BIN), weights);
+    const json = {
+      modelTopology: artifacts.modelTopology,
+      format: artifacts.format ?? 'layers-model',
+      generatedBy: artifacts.generatedBy,
+      convertedBy: artifacts.convertedBy ?? null,
+      weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
+    };
+    fs.writeFileSync(path.join(dir, MODEL_JSON), JSON.stringify(json));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+  }));
+}
+
+/** An IOHandler that reads model.json and its weight shards from the local file system. */
+export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
+  return {
+    load: async () => {
+      if (!fs.existsSync(modelJsonPath)) throw new Error(`${modelJsonPath}: model file not found`);
+      const j = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8'));
+      const dir = path.dirname(modelJsonPath);
+      const specs: tf.io.WeightsManifestEntry[] = [];
+      const bufs: Buffer[] = [];
+      for (const group of j.weightsManifest ?? []) {
+        specs.push(...group.weights);
+        for (const p of group.paths) bufs.push(fs.readFileSync(path.join(dir, p)));
+      }
+      const all = Buffer.concat(bufs);
+      return {
+        modelTopology: j.modelTopology, weightSpecs: specs,
+        weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer,
+        format: j.format, generatedBy: j.generatedBy, convertedBy: j.convertedBy,
+        signature: j.signature, userDefinedMetadata: j.userDefinedMetadata, modelInitializer: j.modelInitializer,
+      };
+    },
+  };
+}
+
+export function loadLayersModelFromDir(dir: string): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(fileHandler(path.join(dir, MODEL_JSON)));
+}

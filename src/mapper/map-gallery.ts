@@ -1,0 +1,44 @@
+// `r3an map`: moves a stored gallery into the mapper's target space, chunk by chunk, so galleries
+// larger than memory work; the output appears atomically and records its lineage.
+import * as tf from '@tensorflow/tfjs';
+import { FeatureSet, FeatureSetError, FeatureSetStreamWriter, spaceOf } from '../features/feature-set.js';
+import { l2NormalizeRows } from '../eval/similarity.js';
+import { predictRows } from '../train/validation.js';
+import type { LoadedMapper } from './mapper.js';
+
+export interface MapOptions { chunkRows?: number; onChunk?: (rows: number) => void }
+
+/** Refuses input that is not in the mapper's source space (model id and dim). */
+export function checkMapperInput(mapper: LoadedMapper, input: FeatureSet): void {
+  const src = mapper.manifest.source;
+  if (input.model.id !== src.id || input.dim !== src.dim) {
+    throw new FeatureSetError(`${input.dir}: features are in space ${input.space}, but mapper ${mapper.dir} maps from ${spaceOf(src)}`);
+  }
+  if (input.manifest.mappedFrom) throw new FeatureSetError(`${input.dir}: already mapped (from ${spaceOf(input.manifest.mappedFrom.source)}); map the original features`);
+}
+
+/** Maps rows in memory: mapped rows are L2-normalised, as the target model's own features are. */
+export function mapRows(mapping: tf.LayersModel, x: Float32Array, ds: number, dt: number, normalize: boolean): Float32Array {
+  const y = predictRows(mapping, x, ds);
+  return normalize ? l2NormalizeRows(y, dt) : y;
+}
+
+export function mapFeatureSet(mapper: LoadedMapper, input: FeatureSet, outDir: string, opts: MapOptions = {}): void {
+  checkMapperInput(mapper, input);
+  const { source, target } = mapper.manifest;
+  const chunk = opts.chunkRows ?? 4096;
+  const writer = new FeatureSetStreamWriter(outDir, {
+    model: target,
+    items: input.items,
+    mappedFrom: { source: input.model, mapper: { path: mapper.dir, arch: mapper.manifest.arch, createdAt: mapper.manifest.createdAt } },
+    ...(input.manifest.dataset ? { dataset: input.manifest.dataset } : {}),
+  });
+  try {
+    for (let s = 0; s < input.count; s += chunk) {
+      const e = Math.min(input.count, s + chunk);
+      writer.append(mapRows(mapper.mapping, input.rows(s, e), source.dim, target.dim, target.normalization === 'l2'));
+      opts.onChunk?.(e - s);
+    }
+  } catch (err) { writer.abort(); throw err; }
+  writer.commit();
+}

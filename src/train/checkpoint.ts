@@ -1,0 +1,61 @@
+// Resumable training state: every network's weights (batch-norm statistics included), every
+// optimiser's moments, and where in which epoch the run stood. Written atomically.
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { replaceDirAtomic } from '../io/atomic.js';
+import { readTensorBundle, writeTensorBundle } from '../io/tensor-bundle.js';
+import type { TrainConfig } from './config.js';
+import type { Trainer } from './trainers.js';
+import type { ValidationMetrics } from './validation.js';
+
+export const CHECKPOINT_DIR = 'checkpoint';
+
+export interface EpochRecord { epoch: number; losses: Record<string, number>; val?: ValidationMetrics; seconds: number }
+
+export interface TrainState {
+  config: TrainConfig;
+  source: { id: string; dim: number };
+  target: { id: string; dim: number };
+  /** the epoch in progress (0-based) and the next iteration in it */
+  epoch: number;
+  iteration: number;
+  /** running sums of this epoch's losses so far (for the epoch record) */
+  epochLossSums: Record<string, number>;
+  history: EpochRecord[];
+  best?: { epoch: number; val: ValidationMetrics };
+  elapsedSeconds: number;
+}
+
+export async function saveCheckpoint(mapperDir: string, trainer: Trainer, state: TrainState): Promise<void> {
+  const named: { name: string; tensor: tf.Tensor }[] = [];
+  for (const [net, model] of Object.entries(trainer.nets)) model.getWeights().forEach((t, i) => named.push({ name: `net:${net}:${i}`, tensor: t }));
+  for (const [opt, optimizer] of Object.entries(trainer.optimizers)) {
+    (await optimizer.getWeights()).forEach((w, i) => named.push({ name: `opt:${opt}:${i}:${w.name}`, tensor: w.tensor }));
+  }
+  await replaceDirAtomic(path.join(mapperDir, CHECKPOINT_DIR), (dir) => {
+    writeTensorBundle(path.join(dir, 'tensors.bin'), path.join(dir, 'tensors.json'), named);
+    fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2));
+  });
+}
+
+export function readCheckpointState(mapperDir: string): TrainState | undefined {
+  const p = path.join(mapperDir, CHECKPOINT_DIR, 'state.json');
+  return fs.existsSync(p) ? JSON.parse(fs.readFileSync(p, 'utf8')) as TrainState : undefined;
+}
+
+export async function restoreCheckpoint(mapperDir: string, trainer: Trainer): Promise<void> {
+  const dir = path.join(mapperDir, CHECKPOINT_DIR);
+  const tensors = readTensorBundle(path.join(dir, 'tensors.bin'), path.join(dir, 'tensors.json'));
+  const byPrefix = (prefix: string) => tensors.filter((t) => t.name.startsWith(prefix));
+  for (const [net, model] of Object.entries(trainer.nets)) {
+    const ws = byPrefix(`net:${net}:`).map((t) => t.tensor);
+    if (ws.length !== model.getWeights().length) throw new Error(`${dir}: checkpoint holds ${ws.length} tensors for ${net}, the network has ${model.getWeights().length}`);
+    model.setWeights(ws);
+  }
+  for (const [opt, optimizer] of Object.entries(trainer.optimizers)) {
+    const ws = byPrefix(`opt:${opt}:`).map((t) => ({ name: t.name.split(':').slice(3).join(':'), tensor: t.tensor }));
+    if (ws.length) await optimizer.setWeights(ws);
+  }
+  tf.dispose(tensors.map((t) => t.tensor));
+}

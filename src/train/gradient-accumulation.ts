@@ -1,0 +1,38 @@
+// One optimiser step over a batch that is pushed through the networks in micro-batches, so peak
+// memory follows the micro-batch (wasm memory is capped at 4 GB) while the update follows the batch.
+import * as tf from '@tensorflow/tfjs';
+
+export function trainableVariables(...models: tf.LayersModel[]): tf.Variable[] {
+  return models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
+}
+
+/**
+ * Sums gradients of `lossSum(part)` over the parts, scales by 1/total and applies them once.
+ * `lossSum` must return a sum over the part's samples. Returns the batch-mean loss.
+ */
+export function accumulateAndApply<P>(optimizer: tf.Optimizer, vars: tf.Variable[], parts: P[], total: number, lossSum: (part: P) => tf.Scalar): number {
+  let acc: tf.NamedTensorMap | undefined;
+  let loss = 0;
+  for (const part of parts) {
+    const { value, grads } = tf.variableGrads(() => lossSum(part), vars);
+    loss += value.dataSync()[0];
+    value.dispose();
+    if (!acc) acc = grads;
+    else {
+      for (const name of Object.keys(grads)) {
+        const sum = tf.add(acc[name], grads[name]);
+        acc[name].dispose(); grads[name].dispose();
+        acc[name] = sum;
+      }
+    }
+  }
+  if (!acc) return 0;
+  const scaled: tf.NamedTensorMap = {};
+  for (const v of vars) {
+    const g = acc[v.name];
+    if (g) { scaled[v.name] = tf.mul(g, 1 / total); g.dispose(); }
+  }
+  optimizer.applyGradients(scaled);
+  tf.dispose(Object.values(scaled));
+  return loss / total;
+}

@@ -1,0 +1,87 @@
+// Paired training data: rows of two feature sets of the same images, joined on the image path.
+import { FeatureSet, FeatureSetError } from '../features/feature-set.js';
+import { FACE_SIZE } from '../nn/generator.js';
+import { shuffled } from './rng.js';
+
+export interface PairedData {
+  n: number;
+  ds: number;
+  dt: number;
+  x: Float32Array;
+  y: Float32Array;
+  /** uint8 NHWC RGB, n×56×56×3 (only when crops are available) */
+  crops?: Uint8Array;
+  identities: string[];
+  paths: string[];
+}
+
+export interface Pairing { data: PairedData; unpairedSource: number; unpairedTarget: number }
+
+/** Joins two feature sets on item path (and flip flag); refuses sets that do not pair at all. */
+export function pairFeatureSets(source: FeatureSet, target: FeatureSet, withCrops: boolean): Pairing {
+  const key = (p: { path: string; flipped?: boolean }) => `${p.path}${p.flipped ? '#flip' : ''}`;
+  const targetIndex = new Map(target.items.map((it, i) => [key(it), i]));
+  const pairs: [number, number][] = [];
+  source.items.forEach((it, i) => { const j = targetIndex.get(key(it)); if (j != null) pairs.push([i, j]); });
+  if (pairs.length === 0) {
+    throw new FeatureSetError(`${source.dir} and ${target.dir} share no image paths: they are not features of the same images`);
+  }
+  const cropSet = withCrops ? (source.hasCrops ? source : target.hasCrops ? target : undefined) : undefined;
+  if (withCrops && !cropSet) throw new FeatureSetError(`this architecture needs face crops, but neither ${source.dir} nor ${target.dir} has them (extract with --crops)`);
+  const xs = source.rows(), ys = target.rows();
+  const ds = source.dim, dt = target.dim, n = pairs.length;
+  const x = new Float32Array(n * ds), y = new Float32Array(n * dt);
+  const cropLen = FACE_SIZE * FACE_SIZE * 3;
+  const allCrops = cropSet?.crops();
+  const crops = allCrops ? new Uint8Array(n * cropLen) : undefined;
+  pairs.forEach(([i, j], r) => {
+    x.set(xs.subarray(i * ds, (i + 1) * ds), r * ds);
+    y.set(ys.subarray(j * dt, (j + 1) * dt), r * dt);
+    if (crops && allCrops) {
+      const c = cropSet === source ? i : j;
+      crops.set(allCrops.subarray(c * cropLen, (c + 1) * cropLen), r * cropLen);
+    }
+  });
+  return {
+    data: { n, ds, dt, x, y, crops, identities: pairs.map(([i]) => source.items[i].identity), paths: pairs.map(([i]) => source.items[i].path) },
+    unpairedSource: source.count - n,
+    unpairedTarget: target.count - n,
+  };
+}
+
+export function subset(d: PairedData, rows: number[]): PairedData {
+  const cropLen = FACE_SIZE * FACE_SIZE * 3;
+  const x = new Float32Array(rows.length * d.ds), y = new Float32Array(rows.length * d.dt);
+  const crops = d.crops ? new Uint8Array(rows.length * cropLen) : undefined;
+  rows.forEach((i, r) => {
+    x.set(d.x.subarray(i * d.ds, (i + 1) * d.ds), r * d.ds);
+    y.set(d.y.subarray(i * d.dt, (i + 1) * d.dt), r * d.dt);
+    if (crops && d.crops) crops.set(d.crops.subarray(i * cropLen, (i + 1) * cropLen), r * cropLen);
+  });
+  return { n: rows.length, ds: d.ds, dt: d.dt, x, y, crops, identities: rows.map((i) => d.identities[i]), paths: rows.map((i) => d.paths[i]) };
+}
+
+/**
+ * Deterministic validation hold-out: whole identities when labels are known (so validation
+ * measures generalisation to unseen people), otherwise a random slice of items.
+ */
+export function splitForValidation(d: PairedData, fraction: number, seed: number): { train: number[]; val: number[] } {
+  const all = Array.from({ length: d.n }, (_, i) => i);
+  if (fraction <= 0) return { train: all, val: [] };
+  const labelled = d.identities.every((s) => s !== '');
+  if (labelled) {
+    const counts = new Map<string, number>();
+    for (const id of d.identities) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const held = new Set<string>();
+    let count = 0;
+    for (const id of shuffled([...counts.keys()].sort(), seed)) {
+      if (count >= d.n * fraction) break;
+      held.add(id);
+      count += counts.get(id)!;
+    }
+    return { train: all.filter((i) => !held.has(d.identities[i])), val: all.filter((i) => held.has(d.identities[i])) };
+  }
+  const order = shuffled(all, seed);
+  const k = Math.max(1, Math.round(d.n * fraction));
+  return { train: order.slice(k).sort((a, b) => a - b), val: order.slice(0, k).sort((a, b) => a - b) };
+}

@@ -1,0 +1,33 @@
+// The rows of the paper's Table 3 as data: which losses train which network.
+// Rec:Adv = adversarial reconstruction (G vs D), Rec:L2 = pixel L2 reconstruction (G),
+// Rep:L2 = representation / distillation (E on real faces), Reg:L2 = regression E(G(X)) ≈ Y (G and E jointly).
+
+export interface LossSwitches { recAdv: boolean; recL2: boolean; rep: boolean; reg: boolean }
+
+export type GanArch = 'arch1' | 'arch2' | 'arch3' | 'arch4' | 'arch5' | 'arch6' | 'arch7' | 'r3an';
+export type Arch = 'linear' | 'fc' | GanArch;
+
+export const TABLE3: Record<GanArch, LossSwitches> = {
+  arch1: { recAdv: false, recL2: true, rep: true, reg: false },
+  arch2: { recAdv: true, recL2: false, rep: true, reg: false },
+  arch3: { recAdv: false, recL2: false, rep: false, reg: true },
+  arch4: { recAdv: false, recL2: true, rep: false, reg: true },
+  arch5: { recAdv: false, recL2: true, rep: true, reg: true },
+  arch6: { recAdv: true, recL2: false, rep: false, reg: true },
+  arch7: { recAdv: false, recL2: false, rep: true, reg: true },
+  r3an: { recAdv: true, recL2: true, rep: true, reg: true },
+};
+
+/** The paper's Table 3 row order: FC first, the seven ablations, R³AN last. */
+export const TABLE3_ROWS: readonly Arch[] = ['fc', 'arch1', 'arch2', 'arch3', 'arch4', 'arch5', 'arch6', 'arch7', 'r3an'];
+export const ARCHS: readonly Arch[] = ['linear', ...TABLE3_ROWS];
+
+export function isArch(s: string): s is Arch { return (ARCHS as readonly string[]).includes(s); }
+export function isGanArch(a: Arch): a is GanArch { return a in TABLE3; }
+
+/** Whether an architecture needs face crops (any loss that looks at real images). */
+export function needsCrops(a: Arch): boolean {
+  if (!isGanArch(a)) return false;
+  const s = TABLE3[a];
+  return s.recAdv || s.recL2 || s.rep;
+}

@@ -1,0 +1,146 @@
+// `r3an train`: pair two feature sets, hold out a validation slice, train the chosen architecture
+// epoch by epoch (checkpoints, resume, best-so-far export), or fit the ridge baseline in closed form.
+import fs from 'node:fs';
+import path from 'node:path';
+import { FeatureSet } from '../features/feature-set.js';
+import { ridgeModel, fitRidge } from '../nn/linear.js';
+import { exportMapper, MAPPER_JSON, readMapperManifest, writeMapperManifest, type MapperManifest } from '../mapper/mapper.js';
+import { epochOrder } from './rng.js';
+import { CHECKPOINT_DIR, readCheckpointState, restoreCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
+import type { TrainConfig } from './config.js';
+import { pairFeatureSets, splitForValidation, subset } from './paired-data.js';
+import { needsCrops } from './presets.js';
+import { createTrainer, GanTrainer } from './trainers.js';
+import { isBetter, validate, type ValidationMetrics } from './validation.js';
+
+export interface TrainEvents {
+  onLog?: (msg: string) => void;
+  onEpochStart?: (epoch: number, iterations: number, startIteration: number) => void;
+  onIteration?: (samples: number, losses: Record<string, number>) => void;
+  onEpochEnd?: (rec: EpochRecord) => void;
+}
+
+export interface TrainRequest {
+  source: string;
+  target: string;
+  out: string;
+  config: TrainConfig;
+  resume?: boolean;
+  /** stop after this many epochs in this call (the run stays resumable); for tests and time-boxed jobs */
+  stopAfterEpochs?: number;
+  backend: string;
+  events?: TrainEvents;
+}
+
+export interface TrainResult { manifest: MapperManifest; best?: { epoch: number; val: ValidationMetrics }; finished: boolean }
+
+function sameRun(a: TrainConfig, b: TrainConfig): string | undefined {
+  for (const k of ['arch', 'seed', 'batchSize', 'valFraction'] as const) if (a[k] !== b[k]) return `${k} ${JSON.stringify(b[k])} ≠ ${JSON.stringify(a[k])}`;
+  if (JSON.stringify(a.lr) !== JSON.stringify(b.lr) || JSON.stringify(a.lambda) !== JSON.stringify(b.lambda)) return 'learning rates or λs differ';
+  if (a.arch === 'fc' && JSON.stringify(a.mlpHidden) !== JSON.stringify(b.mlpHidden)) return 'MLP hidden sizes differ';
+  return undefined;
+}
+
+export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
+  const log = req.events?.onLog ?? (() => {});
+  const cfg = req.config;
+  const srcSet = FeatureSet.open(req.source), tgtSet = FeatureSet.open(req.target);
+  if (srcSet.manifest.mappedFrom || tgtSet.manifest.mappedFrom) throw new Error('train on features extracted by the models themselves, not on mapped features');
+  const existing = readCheckpointState(req.out);
+  if (req.resume) {
+    if (!existing) throw new Error(`${req.out}: nothing to resume (no ${CHECKPOINT_DIR}/state.json)`);
+    const diff = sameRun(existing.config, cfg);
+    if (diff) throw new Error(`${req.out}: cannot resume with a different configuration (${diff}); start a new output directory`);
+    if (existing.source.id !== srcSet.model.id || existing.target.id !== tgtSet.model.id) {
+      throw new Error(`${req.out}: was trained ${existing.source.id} → ${existing.target.id}, not ${srcSet.model.id} → ${tgtSet.model.id}`);
+    }
+  } else if (existing || fs.existsSync(path.join(req.out, MAPPER_JSON))) {
+    throw new Error(`${req.out}: already holds a mapper or a training run; pass --resume to continue it or choose another --out`);
+  }
+
+  const { data, unpairedSource, unpairedTarget } = pairFeatureSets(srcSet, tgtSet, needsCrops(cfg.arch));
+  if (unpairedSource || unpairedTarget) log(`paired ${data.n} images; ${unpairedSource} source and ${unpairedTarget} target items have no partner and are left out`);
+  const split = splitForValidation(data, cfg.valFraction, cfg.seed);
+  const train = subset(data, split.train), val = split.val.length ? subset(data, split.val) : undefined;
+  if (train.n === 0) throw new Error('no training items left after the validation hold-out');
+  log(`${cfg.arch}: ${train.n} training pairs, ${val?.n ?? 0} validation pairs (${srcSet.model.id} ${data.ds}-d → ${tgtSet.model.id} ${data.dt}-d)`);
+
+  const base = {
+    arch: cfg.arch, source: srcSet.model, target: tgtSet.model, config: cfg,
+    training: { pairs: data.n, trainItems: train.n, valItems: val?.n ?? 0, backend: req.backend, finished: false },
+  };
+
+  if (cfg.arch === 'linear') {
+    const t0 = Date.now();
+    const model = ridgeModel(fitRidge(train.x, train.y, train.n, train.ds, train.dt, cfg.ridgeLambda));
+    const v = val ? validate(model, val) : undefined;
+    const rec: EpochRecord = { epoch: 0, losses: {}, ...(v ? { val: v } : {}), seconds: (Date.now() - t0) / 1000 };
+    const manifest = { ...base, history: [rec], ...(v ? { metrics: { epoch: 0, val: v } } : {}), training: { ...base.training, finished: true } };
+    await exportMapper(req.out, manifest, { mapping: model });
+    req.events?.onEpochEnd?.(rec);
+    model.dispose();
+    return { manifest: manifest as MapperManifest, ...(v ? { best: { epoch: 0, val: v } } : {}), finished: true };
+  }
+
+  const trainer = createTrainer(cfg, data.ds, data.dt);
+  try {
+    let state: TrainState = existing && req.resume ? existing : {
+      config: cfg, source: { id: srcSet.model.id, dim: srcSet.dim }, target: { id: tgtSet.model.id, dim: tgtSet.dim },
+      epoch: 0, iteration: 0, epochLossSums: {}, history: [], elapsedSeconds: 0,
+    };
+    if (req.resume) {
+      await restoreCheckpoint(req.out, trainer);
+      state = { ...state, config: { ...state.config, epochs: cfg.epochs, microBatch: cfg.microBatch, checkpointMinutes: cfg.checkpointMinutes } };
+      log(`resuming at epoch ${state.epoch + 1}, iteration ${state.iteration}`);
+    }
+    const iterations = Math.ceil(train.n / cfg.batchSize);
+    let epochsThisCall = 0;
+    let lastCheckpoint = Date.now();
+    while (state.epoch < cfg.epochs) {
+      const order = epochOrder(train.n, cfg.seed, state.epoch);
+      req.events?.onEpochStart?.(state.epoch, iterations, state.iteration);
+      let t0 = Date.now();
+      for (let it = state.iteration; it < iterations; it++) {
+        const rows = order.slice(it * cfg.batchSize, (it + 1) * cfg.batchSize);
+        const losses = trainer.step(rows, train);
+        for (const [k, v] of Object.entries(losses)) {
+          if (!Number.isFinite(v)) log(`warning: loss ${k} is ${v} at epoch ${state.epoch + 1}, iteration ${it + 1}`);
+          state.epochLossSums[k] = (state.epochLossSums[k] ?? 0) + v * rows.length;
+        }
+        state.iteration = it + 1;
+        req.events?.onIteration?.(rows.length, losses);
+        if (Date.now() - lastCheckpoint > cfg.checkpointMinutes * 60_000 && state.iteration < iterations) {
+          state.elapsedSeconds += (Date.now() - t0) / 1000; t0 = Date.now();
+          await saveCheckpoint(req.out, trainer, state);
+          lastCheckpoint = Date.now();
+        }
+      }
+      state.elapsedSeconds += (Date.now() - t0) / 1000;
+      const v = val ? validate(trainer.mapping(), val) : undefined;
+      const losses = Object.fromEntries(Object.entries(state.epochLossSums).map(([k, s]) => [k, s / train.n]));
+      const rec: EpochRecord = { epoch: state.epoch + 1, losses, ...(v ? { val: v } : {}), seconds: state.elapsedSeconds };
+      state.history.push(rec);
+      // without a validation slice the latest epoch is the one exported
+      const improved = !state.best || !v || isBetter(v, state.best.val);
+      if (improved) state.best = { epoch: rec.epoch, val: v ?? { cosine: NaN } };
+      state.epoch += 1; state.iteration = 0; state.epochLossSums = {};
+      const finished = state.epoch >= cfg.epochs;
+      const manifest = { ...base, history: state.history, training: { ...base.training, finished }, ...(state.best ? { metrics: { epoch: state.best.epoch, val: state.best.val } } : {}) };
+      if (improved) await exportMapper(req.out, manifest, { mapping: trainer.mapping(), ...(trainer instanceof GanTrainer ? { generator: trainer.generator } : {}) });
+      else writeManifestOnly(req.out, manifest);
+      await saveCheckpoint(req.out, trainer, state);
+      lastCheckpoint = Date.now();
+      req.events?.onEpochEnd?.(rec);
+      epochsThisCall++;
+      if (req.stopAfterEpochs != null && epochsThisCall >= req.stopAfterEpochs && !finished) break;
+    }
+    const manifest = readMapperManifest(req.out);
+    return { manifest, ...(state.best ? { best: { epoch: state.best.epoch, val: state.best.val } } : {}), finished: state.epoch >= cfg.epochs };
+  } finally { trainer.dispose(); }
+}
+
+/** Updates history and status without touching the exported (best) weights. */
+function writeManifestOnly(dir: string, manifest: Omit<MapperManifest, 'format' | 'version' | 'files' | 'createdAt'>): void {
+  const prev = readMapperManifest(dir);
+  writeMapperManifest(dir, { ...prev, ...manifest, files: prev.files, createdAt: prev.createdAt });
+}
