@@ -10,6 +10,9 @@ import type { Trainer } from './trainers.js';
 import type { ValidationMetrics } from './validation.js';
 
 export const CHECKPOINT_DIR = 'checkpoint';
+// Adam's running β^t products: setWeights recomputes them with pow(), which differs from the repeated
+// products in the last float bits; saving them makes a resumed run bit-identical to an uninterrupted one.
+const ADAM_POWERS = ['accBeta1', 'accBeta2'] as const;
 
 export interface EpochRecord { epoch: number; losses: Record<string, number>; val?: ValidationMetrics; seconds: number }
 
@@ -32,6 +35,12 @@ export async function saveCheckpoint(mapperDir: string, trainer: Trainer, state:
   for (const [net, model] of Object.entries(trainer.nets)) model.getWeights().forEach((t, i) => named.push({ name: `net:${net}:${i}`, tensor: t }));
   for (const [opt, optimizer] of Object.entries(trainer.optimizers)) {
     (await optimizer.getWeights()).forEach((w, i) => named.push({ name: `opt:${opt}:${i}:${w.name}`, tensor: w.tensor }));
+  }
+  for (const [opt, optimizer] of Object.entries(trainer.optimizers)) {
+    for (const key of ADAM_POWERS) {
+      const v = (optimizer as unknown as Record<string, tf.Variable | undefined>)[key];
+      if (v) named.push({ name: `adam:${opt}:${key}`, tensor: v });
+    }
   }
   await replaceDirAtomic(path.join(mapperDir, CHECKPOINT_DIR), (dir) => {
     writeTensorBundle(path.join(dir, 'tensors.bin'), path.join(dir, 'tensors.json'), named);
@@ -56,6 +65,11 @@ export async function restoreCheckpoint(mapperDir: string, trainer: Trainer): Pr
   for (const [opt, optimizer] of Object.entries(trainer.optimizers)) {
     const ws = byPrefix(`opt:${opt}:`).map((t) => ({ name: t.name.split(':').slice(3).join(':'), tensor: t.tensor }));
     if (ws.length) await optimizer.setWeights(ws);
+    for (const key of ADAM_POWERS) {
+      const saved = tensors.find((t) => t.name === `adam:${opt}:${key}`);
+      const v = (optimizer as unknown as Record<string, tf.Variable | undefined>)[key];
+      if (saved && v) v.assign(saved.tensor);
+    }
   }
   tf.dispose(tensors.map((t) => t.tensor));
 }

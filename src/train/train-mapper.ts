@@ -116,6 +116,7 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
         }
       }
       state.elapsedSeconds += (Date.now() - t0) / 1000;
+      trainer.recalibrate(recalibrationRows(order), train);
       const v = val ? validate(trainer.mapping(), val) : undefined;
       const losses = Object.fromEntries(Object.entries(state.epochLossSums).map(([k, s]) => [k, s / train.n]));
       const rec: EpochRecord = { epoch: state.epoch + 1, losses, ...(v ? { val: v } : {}), seconds: state.elapsedSeconds };
@@ -138,6 +139,9 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
     return { manifest, ...(state.best ? { best: { epoch: state.best.epoch, val: state.best.val } } : {}), finished: state.epoch >= cfg.epochs };
   } finally { trainer.dispose(); }
 }
+
+/** Rows for batch-norm recalibration: up to 1024 of the epoch's samples. */
+export function recalibrationRows(order: number[]): number[] { return order.slice(0, 1024); }
 
 /** Updates history and status without touching the exported (best) weights. */
 function writeManifestOnly(dir: string, manifest: Omit<MapperManifest, 'format' | 'version' | 'files' | 'createdAt'>): void {

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildDiscriminator } from '../nn/discriminator.js';
 import { buildExtractor } from '../nn/extractor.js';
 import { buildGenerator, FACE_SIZE } from '../nn/generator.js';
-import { seedStream } from '../nn/init.js';
+import { BN_MOMENTUM, seedStream } from '../nn/init.js';
 import { composeMapping } from '../nn/mapping.js';
 import { buildMlp } from '../nn/mlp.js';
 import type { TrainConfig } from './config.js';
@@ -22,6 +22,12 @@ export interface Trainer {
   step(rows: number[], data: PairedData): Record<string, number>;
   /** the run-time mapping X → Y */
   mapping(): tf.LayersModel;
+  /**
+   * Re-estimates batch-norm moving statistics with forward passes of the mapping over training rows
+   * ("precise BN"): on short CPU runs the moving averages lag the fast-changing weights, and
+   * inference-mode outputs would drift far from what training optimised.
+   */
+  recalibrate(rows: number[], data: PairedData): void;
   dispose(): void;
 }
 
@@ -114,6 +120,21 @@ export class GanTrainer implements Trainer {
   }
 
   mapping(): tf.LayersModel { return (this.composed ??= composeMapping(this.g, this.e)); }
+  recalibrate(rows: number[], data: PairedData): void {
+    // Momentum k/(k+1) on the k-th micro-batch makes the moving statistics the exact mean over all of them.
+    // G and E are applied directly: the composed model does not pass `training` down to nested models.
+    const norms = [...this.g.layers, ...this.e.layers].filter((l) => l.getClassName() === 'BatchNormalization') as unknown as { momentum: number }[];
+    const parts = microBatches(rows, data, this.cfg.microBatch, false);
+    try {
+      parts.forEach((p, k) => {
+        for (const bn of norms) bn.momentum = k / (k + 1);
+        tf.tidy(() => { train(this.e, train(this.g, p.x)); });
+      });
+    } finally {
+      for (const bn of norms) bn.momentum = BN_MOMENTUM;
+      disposeParts(parts);
+    }
+  }
   get generator(): tf.LayersModel { return this.g; }
   dispose(): void { for (const m of Object.values(this.nets)) m.dispose(); for (const o of Object.values(this.optimizers)) o.dispose(); }
 }
@@ -134,6 +155,7 @@ export class MlpTrainer implements Trainer {
     } finally { disposeParts(parts); }
   }
   mapping(): tf.LayersModel { return this.mlp; }
+  recalibrate(): void { /* no batch norm */ }
   dispose(): void { this.mlp.dispose(); this.optimizers.fc.dispose(); }
 }
 

@@ -1,0 +1,68 @@
+// `npm run bench`: training seconds/iteration and mapping features/s per backend configuration,
+// as medians after warm-up, with achieved GFLOP/s from the networks' multiply-add count and peak RSS.
+// Usage: node dist/bench/bench.js [--iters N] [--dim D] [--configs wasm-1,wasm-2,cpu] [--batches 64] [--map-batch 256]
+import * as tf from '@tensorflow/tfjs';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../src/backend/backend.js';
+import { makeConfig } from '../src/train/config.js';
+import { GanTrainer } from '../src/train/trainers.js';
+import { mapRows } from '../src/mapper/map-gallery.js';
+
+const { values } = parseArgs({ options: {
+  iters: { type: 'string', default: '3' }, dim: { type: 'string', default: '512' },
+  configs: { type: 'string', default: 'wasm-2' }, batches: { type: 'string', default: '64' },
+  'map-batch': { type: 'string', default: '256' }, 'micro-batch': { type: 'string', default: '32' },
+} });
+const iters = Number(values.iters), dim = Number(values.dim), mapBatch = Number(values['map-batch']);
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+/** Multiply-adds of one forward pass per sample, from the layers' own shapes (conv, transposed conv, dense). */
+function forwardMacs(model: tf.LayersModel): number {
+  let macs = 0;
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    const out = layer.outputShape as number[];
+    const w = layer.getWeights()[0];
+    if (!w) continue;
+    if (cls === 'Conv2D' || cls === 'DepthwiseConv2D') macs += out[1] * out[2] * w.size / (cls === 'DepthwiseConv2D' ? 1 : 1) * (cls === 'DepthwiseConv2D' ? 1 : 1) / (cls === 'Conv2D' ? 1 : 1) * (cls === 'Conv2D' ? 1 : 1);
+    else if (cls === 'Conv2DTranspose') { const inp = (layer.inputSpec?.[0]?.shape ?? (layer as any).inboundNodes[0].inputShapes) as number[]; macs += (inp[1] ?? 1) * (inp[2] ?? 1) * w.size; }
+    else if (cls === 'Dense') macs += w.size;
+  }
+  return macs;
+}
+
+let peakRss = 0;
+const sampleRss = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss); };
+
+for (const cfgName of values.configs!.split(',')) {
+  const [backend, threadsStr] = cfgName.split('-');
+  const info = await initBackend({ backend: backend as 'wasm' | 'cpu', threads: Number(threadsStr ?? 1) });
+  const label = `${info.name}${info.name === 'wasm' ? `(${info.threads} thread${info.threads > 1 ? 's' : ''})` : ''}`;
+  for (const batch of values.batches!.split(',').map(Number)) {
+    const trainer = new GanTrainer(makeConfig('r3an', { batchSize: batch, microBatch: Math.min(batch, Number(values['micro-batch'])) }), dim, dim);
+    const g = trainer.nets.generator, d = trainer.nets.discriminator, e = trainer.nets.extractor;
+    // forward+backward ≈ 3× forward; one iteration runs G 3× (D, G, joint steps), D 3× (real+fake, G step), E 2× (E, joint)
+    const macsPerSample = 3 * (3 * forwardMacs(g) + 3 * forwardMacs(d) + 2 * forwardMacs(e));
+    const data = {
+      n: batch, ds: dim, dt: dim, identities: [], paths: [],
+      x: Float32Array.from({ length: batch * dim }, () => Math.random() - 0.5), y: Float32Array.from({ length: batch * dim }, () => Math.random() - 0.5),
+      crops: Uint8Array.from({ length: batch * 56 * 56 * 3 }, () => Math.random() * 255),
+    };
+    const rows = Array.from({ length: batch }, (_, i) => i);
+    trainer.step(rows, data);
+    const times: number[] = [];
+    for (let i = 0; i < iters; i++) { const t0 = performance.now(); trainer.step(rows, data); times.push((performance.now() - t0) / 1000); sampleRss(); }
+    const s = median(times);
+    console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: ${s.toFixed(2)} s/iter  ${(batch / s).toFixed(1)} samples/s  ${(2 * macsPerSample * batch / s / 1e9).toFixed(1)} GFLOP/s (${(macsPerSample / 1e6).toFixed(0)} M MACs/sample/iter)  peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GB`);
+    const x = Float32Array.from({ length: mapBatch * dim }, () => Math.random() - 0.5);
+    const mapping = trainer.mapping();
+    mapRows(mapping, x, dim, dim, true);
+    const mt: number[] = [];
+    for (let i = 0; i < iters; i++) { const t0 = performance.now(); mapRows(mapping, x, dim, dim, true); mt.push((performance.now() - t0) / 1000); }
+    const ms = median(mt);
+    const fwd = forwardMacs(g) + forwardMacs(e);
+    console.log(`map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / ms).toFixed(0)} features/s  ${(2 * fwd * mapBatch / ms / 1e9).toFixed(1)} GFLOP/s (${(fwd / 1e6).toFixed(0)} M MACs/feature)`);
+    trainer.dispose();
+  }
+}
+process.exit(0);

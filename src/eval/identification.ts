@@ -1,0 +1,60 @@
+// Identification with distractors, MegaFace Challenge 1 style. For every identity with M ≥ 2 images and
+// every ordered pair (i, j), i ≠ j: image i's gallery feature is hidden among the distractors and image j
+// is the probe. Rank of the mate = 1 + #{d ∈ D : s(probe, d) ≥ s(probe, i)} (ties count against the
+// mate). Cross-model: probes are (mapped) source features, gallery and distractors target features.
+import { l2NormalizeRows } from './similarity.js';
+import { topKSimilarities } from './topk.js';
+
+export interface IdentificationInput {
+  /** probe features, one row per image (source or mapped space) */
+  probes: Float32Array;
+  /** gallery features of the same images, same row order (target space) */
+  gallery: Float32Array;
+  identities: string[];
+  distractors: Float32Array;
+  dim: number;
+  maxRank?: number;
+}
+
+export interface IdentificationResult {
+  /** CMC[r-1] = fraction of (probe, mate) pairs found at rank ≤ r */
+  cmc: number[];
+  rank1: number;
+  pairs: number;
+  probes: number;
+  distractors: number;
+}
+
+export function identificationWithDistractors(input: IdentificationInput): IdentificationResult {
+  const { dim, identities } = input;
+  const maxRank = input.maxRank ?? 10;
+  const n = identities.length;
+  if (input.probes.length !== n * dim || input.gallery.length !== n * dim) throw new Error(`identification: probes and gallery must both be ${n}×${dim}`);
+  const P = l2NormalizeRows(input.probes, dim), G = l2NormalizeRows(input.gallery, dim), D = l2NormalizeRows(input.distractors, dim);
+  const byId = new Map<string, number[]>();
+  identities.forEach((id, i) => { if (id !== '') (byId.get(id) ?? byId.set(id, []).get(id)!).push(i); });
+  const probeRows = [...byId.values()].filter((r) => r.length >= 2).flat().sort((a, b) => a - b);
+  const nd = D.length / dim;
+  const k = Math.min(maxRank, nd);
+  // The k highest distractor similarities per probe decide every rank ≤ k.
+  const probeMat = new Float32Array(probeRows.length * dim);
+  probeRows.forEach((r, i) => probeMat.set(P.subarray(r * dim, (r + 1) * dim), i * dim));
+  const top = nd > 0 ? topKSimilarities(probeMat, D, dim, k) : undefined;
+  const hits = new Array<number>(maxRank).fill(0);
+  let pairs = 0;
+  probeRows.forEach((j, pi) => {
+    for (const i of byId.get(identities[j])!) {
+      if (i === j) continue;
+      let s = 0;
+      for (let c = 0; c < dim; c++) s += P[j * dim + c] * G[i * dim + c];
+      // number of distractors scoring ≥ s among the top k (more than k means rank > k)
+      let above = 0;
+      if (top) while (above < k && top.values[pi * k + above] >= s) above++;
+      const rank = 1 + above;
+      if (rank <= maxRank) for (let r = rank - 1; r < maxRank; r++) hits[r]++;
+      pairs++;
+    }
+  });
+  const cmc = hits.map((h) => (pairs ? h / pairs : NaN));
+  return { cmc, rank1: cmc[0], pairs, probes: probeRows.length, distractors: nd };
+}

@@ -1,0 +1,73 @@
+// Verification: ROC over scored pairs, TAR at fixed FARs, and LFW-style k-fold accuracy (threshold
+// chosen on k−1 folds, applied to the held-out fold; mean ± std over folds).
+export interface ScoredPair { score: number; same: boolean; fold?: number }
+
+export interface RocPoint { threshold: number; far: number; tar: number }
+
+/** ROC points at every distinct threshold, from strict to lenient (accept when score ≥ threshold). */
+export function roc(pairs: ScoredPair[]): RocPoint[] {
+  const sorted = [...pairs].sort((a, b) => b.score - a.score);
+  const pos = pairs.filter((p) => p.same).length, neg = pairs.length - pos;
+  const out: RocPoint[] = [{ threshold: Infinity, far: 0, tar: 0 }];
+  let tp = 0, fp = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (sorted[i].same) tp++; else fp++;
+    if (i === sorted.length - 1 || sorted[i + 1].score !== sorted[i].score) out.push({ threshold: sorted[i].score, far: neg ? fp / neg : 0, tar: pos ? tp / pos : 0 });
+  }
+  return out;
+}
+
+export interface TarAtFar { far: number; tar: number; threshold: number }
+
+/**
+ * TAR at each requested FAR: the best TAR among thresholds whose FAR ≤ target. A FAR below 1/negatives
+ * cannot be measured and is left out.
+ */
+export function tarAtFar(pairs: ScoredPair[], fars = [1e-1, 1e-2, 1e-3, 1e-4]): TarAtFar[] {
+  const neg = pairs.filter((p) => !p.same).length;
+  const curve = roc(pairs);
+  return fars.filter((f) => neg > 0 && f >= 1 / neg).map((far) => {
+    let best = curve[0];
+    for (const p of curve) if (p.far <= far && p.tar >= best.tar) best = p;
+    return { far, tar: best.tar, threshold: best.threshold };
+  });
+}
+
+function accuracyAt(pairs: ScoredPair[], threshold: number): number {
+  let ok = 0;
+  for (const p of pairs) if ((p.score >= threshold) === p.same) ok++;
+  return pairs.length ? ok / pairs.length : NaN;
+}
+
+/** The threshold (midpoint between neighbouring scores) with the highest accuracy on these pairs. */
+export function bestThreshold(pairs: ScoredPair[]): number {
+  const scores = [...new Set(pairs.map((p) => p.score))].sort((a, b) => a - b);
+  const candidates = [scores[0] - 1e-6, ...scores.slice(1).map((s, i) => (s + scores[i]) / 2), scores[scores.length - 1] + 1e-6];
+  let best = candidates[0], bestAcc = -1;
+  for (const t of candidates) { const a = accuracyAt(pairs, t); if (a > bestAcc) { bestAcc = a; best = t; } }
+  return best;
+}
+
+export interface KFoldResult { mean: number; std: number; folds: { threshold: number; accuracy: number }[] }
+
+/** LFW protocol: for each fold, the threshold is chosen on the other folds and applied to it. */
+export function kFoldAccuracy(pairs: ScoredPair[]): KFoldResult {
+  const folds = [...new Set(pairs.map((p) => p.fold ?? 0))].sort((a, b) => a - b);
+  if (folds.length < 2) throw new Error('kFoldAccuracy: pairs need at least two folds');
+  const res = folds.map((f) => {
+    const threshold = bestThreshold(pairs.filter((p) => p.fold !== f));
+    return { threshold, accuracy: accuracyAt(pairs.filter((p) => p.fold === f), threshold) };
+  });
+  const mean = res.reduce((s, r) => s + r.accuracy, 0) / res.length;
+  const std = Math.sqrt(res.reduce((s, r) => s + (r.accuracy - mean) ** 2, 0) / res.length);
+  return { mean, std, folds: res };
+}
+
+/** Cosine of row a of A with row b of B for each pair of row indices. */
+export function scorePairs(A: Float32Array, B: Float32Array, dim: number, pairs: { a: number; b: number; same: boolean; fold?: number }[]): ScoredPair[] {
+  return pairs.map(({ a, b, same, fold }) => {
+    let s = 0, na = 0, nb = 0;
+    for (let k = 0; k < dim; k++) { const x = A[a * dim + k], y = B[b * dim + k]; s += x * y; na += x * x; nb += y * y; }
+    return { score: na && nb ? s / Math.sqrt(na * nb) : 0, same, ...(fold != null ? { fold } : {}) };
+  });
+}
