@@ -1,11 +1,14 @@
 // The `r3an` command: one entry point, one module per command.
 import { UsageError } from './args.js';
+import { extractCommand, EXTRACT_HELP, modelsCommand, MODELS_HELP } from './extract-command.js';
 import { mapCommand, MAP_HELP } from './map-command.js';
 import { trainCommand, TRAIN_HELP } from './train-command.js';
 
 interface Command { summary: string; help: string; run: (argv: string[]) => Promise<void> }
 
 const COMMANDS: Record<string, Command> = {
+  models: { summary: 'list the face models features can be extracted with', help: MODELS_HELP, run: modelsCommand },
+  extract: { summary: 'extract face features (and 56×56 crops) of a dataset with one model', help: EXTRACT_HELP, run: extractCommand },
   train: { summary: 'learn a source → target feature mapping (R³AN, its ablations, FC, linear)', help: TRAIN_HELP, run: trainCommand },
   map: { summary: 'map a stored gallery into the target space', help: MAP_HELP, run: mapCommand },
 };

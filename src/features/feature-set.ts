@@ -30,6 +30,8 @@ export interface FeatureItem {
   identity: string;
   /** set when the row is the feature of the horizontally mirrored image */
   flipped?: boolean;
+  /** set when the image held several faces (the largest, most central one was used) */
+  faces?: number;
 }
 
 /** Where a mapped feature set came from: the source space and the mapper that moved it. */

@@ -1,0 +1,56 @@
+import { extractFeatures } from '../faces/extract.js';
+import { ZOO } from '../faces/zoo.js';
+import { BACKEND_HELP, BACKEND_OPTIONS, intOption, parse, required } from './args.js';
+import { backendFromArgs } from './backend-options.js';
+import { Progress, formatDuration } from './progress.js';
+
+export const EXTRACT_HELP = `r3an extract — face features (and crops) of a dataset with one zoo model
+
+Usage: r3an extract --data DIR --model ID --out FS [--crops] [--flip] [--limit N] [--per-identity N]
+
+  --data DIR         images laid out one folder per identity: DIR/<identity>/<image>
+  --model ID         ${Object.keys(ZOO).join(' | ')} (r3an models describes them)
+  --out FS           output feature set; work in progress lives in FS.partial and a rerun resumes it
+  --crops            also store 56×56 RGB face crops (needed to train R³AN's reconstruction path)
+  --flip             also extract each mirrored image (extra rows marked flipped)
+  --limit N          only the first N images (in identity, file-name order)
+  --per-identity N   at most N images per identity
+${BACKEND_HELP}
+
+Every model sees the same image list in the same order, so two extractions pair up for r3an train.
+Images that fail to decode or show no face are listed in the manifest's "skipped" with the reason.`;
+
+export const MODELS_HELP = `r3an models — the face-recognition models r3an can extract features with
+
+Usage: r3an models [--json]`;
+
+export async function extractCommand(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {
+    data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, crops: { type: 'boolean' }, flip: { type: 'boolean' },
+    limit: { type: 'string' }, 'per-identity': { type: 'string' }, ...BACKEND_OPTIONS,
+  });
+  if (values.help) { console.log(EXTRACT_HELP); return; }
+  const data = required(values, 'data'), model = required(values, 'model'), out = required(values, 'out');
+  await backendFromArgs(values);
+  let bar: Progress | undefined;
+  let skippedNow = 0;
+  const result = await extractFeatures({
+    data, model, out, crops: Boolean(values.crops), flip: Boolean(values.flip),
+    limit: intOption(values, 'limit'), perIdentity: intOption(values, 'per-identity'),
+    onLog: (m) => console.error(m),
+    onStart: (total, done) => { bar = new Progress({ label: `extract ${model}`, total, unit: 'img' }, done); },
+    onImage: (_item, outcome) => { if (outcome === 'skipped') skippedNow++; bar?.tick(1, skippedNow ? `${skippedNow} skipped` : ''); },
+  });
+  bar?.finish();
+  for (const s of result.skipped) console.error(`skipped ${s.path}: ${s.reason}`);
+  console.log(`${out}: ${result.rows} features from ${model}; ${result.skipped.length} images skipped, ${result.multiFace} with several faces (largest, most central used) [${formatDuration(result.seconds)}]`);
+}
+
+export async function modelsCommand(argv: string[]): Promise<void> {
+  const { values } = parse(argv, { json: { type: 'boolean' } });
+  if (values.help) { console.log(MODELS_HELP); return; }
+  const rows = Object.values(ZOO).map(({ id, dim, inputSize, package: pkg, description, preprocessing }) => ({ id, dim, inputSize, package: pkg, description, preprocessing }));
+  if (values.json) { console.log(JSON.stringify(rows, null, 2)); return; }
+  console.log(`${'id'.padEnd(22)} ${'dim'.padStart(5)} ${'input'.padStart(8)}  package / description`);
+  for (const r of rows) console.log(`${r.id.padEnd(22)} ${String(r.dim).padStart(5)} ${`${r.inputSize}×${r.inputSize}`.padStart(8)}  ${r.package}: ${r.description}`);
+}

