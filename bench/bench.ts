@@ -3,6 +3,8 @@
 // Usage: node dist/bench/bench.js [--iters N] [--dim D] [--configs wasm-1,wasm-2,cpu] [--batches 64] [--map-batch 256]
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src/backend/backend.js';
 import { makeConfig } from '../src/train/config.js';
 import { GanTrainer } from '../src/train/trainers.js';
@@ -21,28 +23,39 @@ function forwardMacs(model: tf.LayersModel): number {
   let macs = 0;
   for (const layer of model.layers) {
     const cls = layer.getClassName();
-    const out = layer.outputShape as number[];
     const w = layer.getWeights()[0];
     if (!w) continue;
-    if (cls === 'Conv2D' || cls === 'DepthwiseConv2D') macs += out[1] * out[2] * w.size / (cls === 'DepthwiseConv2D' ? 1 : 1) * (cls === 'DepthwiseConv2D' ? 1 : 1) / (cls === 'Conv2D' ? 1 : 1) * (cls === 'Conv2D' ? 1 : 1);
-    else if (cls === 'Conv2DTranspose') { const inp = (layer.inputSpec?.[0]?.shape ?? (layer as any).inboundNodes[0].inputShapes) as number[]; macs += (inp[1] ?? 1) * (inp[2] ?? 1) * w.size; }
+    if (cls === 'Conv2D' || cls === 'DepthwiseConv2D') { const out = layer.outputShape as number[]; macs += out[1] * out[2] * w.size; }
+    else if (cls === 'Conv2DTranspose') { const inp = layer.input as tf.SymbolicTensor; macs += (inp.shape[1] ?? 1) * (inp.shape[2] ?? 1) * w.size; }
     else if (cls === 'Dense') macs += w.size;
   }
   return macs;
 }
 
+// Backends initialise once per process (wasm threads cannot change later): one child process per configuration.
+const configs = values.configs!.split(',');
+if (configs.length > 1) {
+  for (const c of configs) {
+    const args = process.argv.slice(2).filter((_, i, a) => a[i] !== '--configs' && a[i - 1] !== '--configs');
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args, '--configs', c], { stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+  process.exit(0);
+}
+
 let peakRss = 0;
 const sampleRss = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss); };
 
-for (const cfgName of values.configs!.split(',')) {
+for (const cfgName of configs) {
   const [backend, threadsStr] = cfgName.split('-');
   const info = await initBackend({ backend: backend as 'wasm' | 'cpu', threads: Number(threadsStr ?? 1) });
   const label = `${info.name}${info.name === 'wasm' ? `(${info.threads} thread${info.threads > 1 ? 's' : ''})` : ''}`;
   for (const batch of values.batches!.split(',').map(Number)) {
     const trainer = new GanTrainer(makeConfig('r3an', { batchSize: batch, microBatch: Math.min(batch, Number(values['micro-batch'])) }), dim, dim);
     const g = trainer.nets.generator, d = trainer.nets.discriminator, e = trainer.nets.extractor;
-    // forward+backward ≈ 3× forward; one iteration runs G 3× (D, G, joint steps), D 3× (real+fake, G step), E 2× (E, joint)
-    const macsPerSample = 3 * (3 * forwardMacs(g) + 3 * forwardMacs(d) + 2 * forwardMacs(e));
+    // forward+backward ≈ 3× forward. Per iteration: G forward in the D step, forward+backward in the G and
+    // joint steps (7×); D forward+backward on real and fake, and again in the G step (9×); E in the E and joint steps (6×).
+    const macsPerSample = 7 * forwardMacs(g) + 9 * forwardMacs(d) + 6 * forwardMacs(e);
     const data = {
       n: batch, ds: dim, dt: dim, identities: [], paths: [],
       x: Float32Array.from({ length: batch * dim }, () => Math.random() - 0.5), y: Float32Array.from({ length: batch * dim }, () => Math.random() - 0.5),
@@ -53,7 +66,7 @@ for (const cfgName of values.configs!.split(',')) {
     const times: number[] = [];
     for (let i = 0; i < iters; i++) { const t0 = performance.now(); trainer.step(rows, data); times.push((performance.now() - t0) / 1000); sampleRss(); }
     const s = median(times);
-    console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: ${s.toFixed(2)} s/iter  ${(batch / s).toFixed(1)} samples/s  ${(2 * macsPerSample * batch / s / 1e9).toFixed(1)} GFLOP/s (${(macsPerSample / 1e6).toFixed(0)} M MACs/sample/iter)  peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GB`);
+    console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: ${s.toFixed(2)} s/iter  ${(batch / s).toFixed(1)} samples/s  ${(2 * macsPerSample * batch / s / 1e9).toFixed(1)} GFLOP/s (≈${(macsPerSample / 1e6).toFixed(0)} M MACs/sample/iter)  peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GB`);
     const x = Float32Array.from({ length: mapBatch * dim }, () => Math.random() - 0.5);
     const mapping = trainer.mapping();
     mapRows(mapping, x, dim, dim, true);

@@ -6,7 +6,7 @@ import { Progress, formatDuration } from './progress.js';
 
 export const EXTRACT_HELP = `r3an extract — face features (and crops) of a dataset with one zoo model
 
-Usage: r3an extract --data DIR --model ID --out FS [--crops] [--flip] [--limit N] [--per-identity N]
+Usage: r3an extract --data DIR --model ID --out FS [--crops] [--flip] [--limit N] [--per-identity N] [--min-per-identity N]
 
   --data DIR         images laid out one folder per identity: DIR/<identity>/<image>
   --model ID         ${Object.keys(ZOO).join(' | ')} (r3an models describes them)
@@ -15,6 +15,7 @@ Usage: r3an extract --data DIR --model ID --out FS [--crops] [--flip] [--limit N
   --flip             also extract each mirrored image (extra rows marked flipped)
   --limit N          only the first N images (in identity, file-name order)
   --per-identity N   at most N images per identity
+  --min-per-identity N   only identities with at least N images
 ${BACKEND_HELP}
 
 Every model sees the same image list in the same order, so two extractions pair up for r3an train.
@@ -27,7 +28,7 @@ Usage: r3an models [--json]`;
 export async function extractCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
     data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, crops: { type: 'boolean' }, flip: { type: 'boolean' },
-    limit: { type: 'string' }, 'per-identity': { type: 'string' }, ...BACKEND_OPTIONS,
+    limit: { type: 'string' }, 'per-identity': { type: 'string' }, 'min-per-identity': { type: 'string' }, ...BACKEND_OPTIONS,
   });
   if (values.help) { console.log(EXTRACT_HELP); return; }
   const data = required(values, 'data'), model = required(values, 'model'), out = required(values, 'out');
@@ -36,7 +37,7 @@ export async function extractCommand(argv: string[]): Promise<void> {
   let skippedNow = 0;
   const result = await extractFeatures({
     data, model, out, crops: Boolean(values.crops), flip: Boolean(values.flip),
-    limit: intOption(values, 'limit'), perIdentity: intOption(values, 'per-identity'),
+    limit: intOption(values, 'limit'), perIdentity: intOption(values, 'per-identity'), minPerIdentity: intOption(values, 'min-per-identity'),
     onLog: (m) => console.error(m),
     onStart: (total, done) => { bar = new Progress({ label: `extract ${model}`, total, unit: 'img' }, done); },
     onImage: (_item, outcome) => { if (outcome === 'skipped') skippedNow++; bar?.tick(1, skippedNow ? `${skippedNow} skipped` : ''); },

@@ -1,5 +1,6 @@
 // The `r3an` command: one entry point, one module per command.
 import { UsageError } from './args.js';
+import { evalCommand, EVAL_HELP } from './eval-command.js';
 import { extractCommand, EXTRACT_HELP, modelsCommand, MODELS_HELP } from './extract-command.js';
 import { mapCommand, MAP_HELP } from './map-command.js';
 import { trainCommand, TRAIN_HELP } from './train-command.js';
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, Command> = {
   extract: { summary: 'extract face features (and 56×56 crops) of a dataset with one model', help: EXTRACT_HELP, run: extractCommand },
   train: { summary: 'learn a source → target feature mapping (R³AN, its ablations, FC, linear)', help: TRAIN_HELP, run: trainCommand },
   map: { summary: 'map a stored gallery into the target space', help: MAP_HELP, run: mapCommand },
+  eval: { summary: 'identification (with distractors) and verification on feature sets, optionally cross-model', help: EVAL_HELP, run: evalCommand },
 };
 
 export const MAIN_HELP = () => `r3an — cross-model face recognition (R³AN, Chen et al., CVPR 2019) on TensorFlow.js

@@ -5,7 +5,7 @@ import type { FeatureItem } from '../features/feature-set.js';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.gif']);
 
-export interface DatasetOptions { limit?: number; perIdentity?: number }
+export interface DatasetOptions { limit?: number; perIdentity?: number; minPerIdentity?: number }
 
 /** Lists images in a stable order (identity, then file name), so every model sees the same list. */
 export function listDataset(root: string, opts: DatasetOptions = {}): FeatureItem[] {
@@ -15,6 +15,7 @@ export function listDataset(root: string, opts: DatasetOptions = {}): FeatureIte
   const items: FeatureItem[] = [];
   for (const id of ids) {
     let files = fs.readdirSync(path.join(root, id)).filter((f) => !f.startsWith('.') && IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase())).sort();
+    if (opts.minPerIdentity != null && files.length < opts.minPerIdentity) continue;
     if (opts.perIdentity != null) files = files.slice(0, opts.perIdentity);
     for (const f of files) items.push({ path: `${id}/${f}`, identity: id });
   }

@@ -1,0 +1,135 @@
+// `r3an eval identification|verification`: the field's protocols on a user's own feature sets, optionally
+// through a mapper (cross-model: mapped probes against target-space gallery and distractors).
+import { assertSameSpace, FeatureSet, type ModelLineage } from '../features/feature-set.js';
+import { identificationWithDistractors } from '../eval/identification.js';
+import { readLfwPairs, type IndexedPair } from '../eval/lfw-pairs.js';
+import { kFoldAccuracy, scorePairs, tarAtFar } from '../eval/verification.js';
+import { checkMapperInput, mapRows } from '../mapper/map-gallery.js';
+import { loadMapper } from '../mapper/mapper.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { mulberry32 } from '../train/rng.js';
+import { BACKEND_HELP, BACKEND_OPTIONS, parse, required, UsageError } from './args.js';
+import { backendFromArgs } from './backend-options.js';
+
+export const EVAL_HELP = `r3an eval — identification and verification on your own feature sets
+
+Usage:
+  r3an eval identification --probe FS --gallery FS [--distractors FS] [--mapper M] [--json FILE]
+  r3an eval verification   --probe FS --gallery FS [--pairs pairs.txt] [--mapper M] [--json FILE]
+
+  --probe FS         probe features (with --mapper: in the mapper's source space, mapped before use)
+  --gallery FS       gallery features of the same images in the target space (paired by image path)
+  --mapper M         map the probes into the gallery's space first (cross-model evaluation)
+  --distractors FS   identification: target-space distractors (MegaFace style). Without it, the
+                     gallery features of every other identity serve as distractors.
+  --pairs FILE       verification: LFW pairs.txt (10 folds). Without it, all same-identity pairs and
+                     as many random different-identity pairs (seed 1), split into 10 folds.
+  --json FILE        also write the results as JSON
+${BACKEND_HELP}
+
+Identification (MegaFace Challenge 1 protocol): for every identity with ≥ 2 images and every ordered pair
+(i, j), image i's gallery feature is hidden among the distractors and image j is the probe; reports the
+CMC up to rank 10. Verification: ROC, TAR at FAR 1e-1…1e-4 (as far as the pair count allows) and
+10-fold accuracy (threshold chosen on 9 folds, applied to the 10th; mean ± std).`;
+
+interface Loaded { probe: Float32Array; gallery: Float32Array; dim: number; items: { path: string; identity: string }[]; space: ModelLineage; galleryRows: number[]; gallerySet: FeatureSet }
+
+async function loadPaired(values: Record<string, unknown>): Promise<Loaded> {
+  const probeSet = FeatureSet.open(required(values, 'probe')), gallerySet = FeatureSet.open(required(values, 'gallery'));
+  let probe = probeSet.rows(), space = probeSet.model;
+  if (values.mapper) {
+    const mapper = await loadMapper(values.mapper as string);
+    checkMapperInput(mapper, probeSet);
+    probe = mapRows(mapper.mapping, probe, mapper.manifest.source.dim, mapper.manifest.target.dim, true);
+    space = mapper.manifest.target;
+  }
+  assertSameSpace(space, gallerySet.model, `probes ${probeSet.dir} vs gallery ${gallerySet.dir}`);
+  // pair probe and gallery rows by image path (unflipped rows only)
+  const gRow = new Map<string, number>();
+  gallerySet.items.forEach((it, i) => { if (!it.flipped && !gRow.has(it.path)) gRow.set(it.path, i); });
+  const dim = gallerySet.dim, gAll = gallerySet.rows();
+  const pRows: number[] = [], galleryRows: number[] = [];
+  probeSet.items.forEach((it, i) => { const g = gRow.get(it.path); if (!it.flipped && g != null) { pRows.push(i); galleryRows.push(g); } });
+  if (pRows.length === 0) throw new Error(`${probeSet.dir} and ${gallerySet.dir} share no image paths`);
+  const take = (m: Float32Array, rows: number[]) => { const o = new Float32Array(rows.length * dim); rows.forEach((r, k) => o.set(m.subarray(r * dim, (r + 1) * dim), k * dim)); return o; };
+  return { probe: take(probe, pRows), gallery: take(gAll, galleryRows), dim, items: pRows.map((r) => probeSet.items[r]), space, galleryRows, gallerySet };
+}
+
+function writeJson(values: Record<string, unknown>, result: unknown): void {
+  if (values.json) writeJsonAtomic(values.json as string, result);
+}
+
+export async function evalCommand(argv: string[]): Promise<void> {
+  const [protocol, ...rest] = argv;
+  const { values } = parse(rest, { probe: { type: 'string' }, gallery: { type: 'string' }, distractors: { type: 'string' }, pairs: { type: 'string' }, mapper: { type: 'string' }, json: { type: 'string' }, ...BACKEND_OPTIONS });
+  if (values.help || !protocol || protocol.startsWith('-')) { console.log(EVAL_HELP); return; }
+  await backendFromArgs(values);
+  const d = await loadPaired(values);
+  if (protocol === 'identification') {
+    let distractors: Float32Array;
+    let label: string;
+    if (values.distractors) {
+      const ds = FeatureSet.open(values.distractors as string);
+      assertSameSpace(ds.model, d.space, `distractors ${ds.dir} vs probes`);
+      distractors = ds.rows(); label = `${ds.count} distractors from ${ds.dir}`;
+    } else {
+      distractors = new Float32Array(0); label = 'other identities\' gallery images as distractors';
+    }
+    const result = values.distractors
+      ? identificationWithDistractors({ probes: d.probe, gallery: d.gallery, identities: d.items.map((i) => i.identity), distractors, dim: d.dim })
+      : closedSet(d);
+    console.log(`identification (${label}): rank-1 ${(100 * result.rank1).toFixed(2)}% over ${result.pairs} probe/mate pairs`);
+    console.log(`CMC: ${result.cmc.map((c, r) => `r${r + 1} ${(100 * c).toFixed(2)}`).join('  ')}`);
+    writeJson(values, { protocol, ...result, space: d.space });
+  } else if (protocol === 'verification') {
+    let pairs: IndexedPair[];
+    if (values.pairs) {
+      const r = readLfwPairs(values.pairs as string, d.items.map((it) => ({ ...it })));
+      pairs = r.pairs;
+      if (r.missing) console.error(`${r.missing} pairs left out: an image has no feature (no face found)`);
+    } else pairs = samplePairs(d.items.map((i) => i.identity), 1);
+    const scored = scorePairs(d.probe, d.gallery, d.dim, pairs);
+    const k = kFoldAccuracy(scored), tar = tarAtFar(scored);
+    console.log(`verification on ${scored.length} pairs: ${k.folds.length}-fold accuracy ${(100 * k.mean).toFixed(2)} ± ${(100 * k.std).toFixed(2)}%`);
+    console.log(tar.map((t) => `TAR@FAR=${t.far}: ${(100 * t.tar).toFixed(2)}%`).join('  '));
+    writeJson(values, { protocol, pairs: scored.length, accuracy: k, tarAtFar: tar, space: d.space });
+  } else throw new UsageError(`unknown protocol "${protocol}" (identification or verification)`);
+}
+
+/** Without a distractor set: each mate competes with the gallery images of every other identity. */
+function closedSet(d: Loaded) {
+  const ids = d.items.map((i) => i.identity);
+  const byId = new Map<string, number[]>();
+  ids.forEach((id, i) => (byId.get(id) ?? byId.set(id, []).get(id)!).push(i));
+  // run per identity: distractors = gallery rows of the other identities
+  const cmc = new Array(10).fill(0);
+  let pairs = 0;
+  for (const rows of byId.values()) {
+    if (rows.length < 2) continue;
+    const others = ids.map((id, i) => (id === ids[rows[0]] ? -1 : i)).filter((i) => i >= 0);
+    const D = new Float32Array(others.length * d.dim);
+    others.forEach((r, k) => D.set(d.gallery.subarray(r * d.dim, (r + 1) * d.dim), k * d.dim));
+    const pick = (m: Float32Array) => { const o = new Float32Array(rows.length * d.dim); rows.forEach((r, k) => o.set(m.subarray(r * d.dim, (r + 1) * d.dim), k * d.dim)); return o; };
+    const r = identificationWithDistractors({ probes: pick(d.probe), gallery: pick(d.gallery), identities: rows.map(() => 'x'), distractors: D, dim: d.dim });
+    r.cmc.forEach((c, i) => { cmc[i] += c * r.pairs; });
+    pairs += r.pairs;
+  }
+  const out = cmc.map((c) => (pairs ? c / pairs : NaN));
+  const probes = [...byId.values()].filter((r) => r.length >= 2).reduce((s, r) => s + r.length, 0);
+  return { cmc: out, rank1: out[0], pairs, probes, distractors: ids.length };
+}
+
+/** All same-identity pairs plus as many random different-identity pairs, assigned to 10 folds. */
+export function samplePairs(ids: string[], seed: number): IndexedPair[] {
+  const rand = mulberry32(seed);
+  const same: [number, number][] = [];
+  for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) if (ids[i] === ids[j]) same.push([i, j]);
+  const diff: [number, number][] = [];
+  for (let tries = 0; diff.length < same.length && tries < same.length * 20; tries++) {
+    const i = Math.floor(rand() * ids.length), j = Math.floor(rand() * ids.length);
+    if (ids[i] !== ids[j]) diff.push([i, j]);
+  }
+  return [...same.map(([a, b]) => ({ a, b, same: true })), ...diff.map(([a, b]) => ({ a, b, same: false }))]
+    .map((p) => ({ ...p, fold: Math.floor(rand() * 10) }));
+}
+
