@@ -16,9 +16,10 @@ export class Progress {
   }
   private readonly startDone: number;
 
-  tick(n = 1, info?: string): void {
+  /** `info` may be a function, evaluated after the count (and so the rate) is updated. */
+  tick(n = 1, info?: string | (() => string)): void {
     this.done += n;
-    if (info != null) this.info = info;
+    if (info != null) this.info = typeof info === 'function' ? info() : info;
     const now = Date.now();
     if (now - this.lastDraw >= (this.tty ? 150 : 15000) || this.done >= this.opts.total) { this.lastDraw = now; this.draw(); }
   }

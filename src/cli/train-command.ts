@@ -73,7 +73,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     events: {
       onLog: (m) => console.error(m),
       onEpochStart: (epoch, iterations, start) => { bar = new Progress({ label: `epoch ${epoch + 1}/${config.epochs}`, total: iterations, unit: 'it' }, start); },
-      onIteration: (samples, losses) => bar?.tick(1, `${(bar.rate * samples).toFixed(1)} samples/s ${fmt(losses)}`),
+      onIteration: (samples, losses) => bar?.tick(1, () => `${(bar!.rate * samples).toFixed(1)} samples/s ${fmt(losses)}`),
       onEpochEnd: (rec) => {
         const val = rec.val ? ` | val cos=${rec.val.cosine.toFixed(4)}${rec.val.top1 != null ? ` top1=${rec.val.top1.toFixed(4)} (${rec.val.probes} probes)` : ''}` : '';
         bar?.finish(); console.error(`epoch ${rec.epoch}: ${fmt(rec.losses)}${val} [${formatDuration(rec.seconds)}]`);
