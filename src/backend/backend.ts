@@ -55,7 +55,5 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
   return current;
 }
 
-export function backendInfo(): BackendInfo | undefined { return current; }
-
 /** Default thread count for long-running CLI jobs: all cores. */
 export function defaultThreads(): number { return Math.max(1, os.cpus().length); }

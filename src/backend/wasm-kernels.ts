@@ -275,7 +275,6 @@ function leadingAxesReduction(mean: boolean): Kernel {
   };
 }
 
-export const MISSING_GRADIENT_KERNELS = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'] as const;
 export const FAST_REPLACEMENT_KERNELS = ['Conv2DBackpropInput', 'BatchMatMul', 'Tile', 'Sum', 'Mean'] as const;
 
 let installed: 'none' | 'grad' | 'fast' = 'none';

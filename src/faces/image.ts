@@ -23,8 +23,3 @@ export function mirror(img: RgbImage): RgbImage {
   }
   return { ...img, data: out };
 }
-
-/** Encodes RGB bytes as PNG (for reports and debugging). */
-export function encodePng(img: RgbImage): Promise<Buffer> {
-  return sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
-}

@@ -53,8 +53,6 @@ export class AtomicFileWriter {
     this.fd = fs.openSync(this.tmp, 'w');
   }
   write(data: Uint8Array): void { fs.writeSync(this.fd, data, 0, data.byteLength, this.position); this.position += data.byteLength; }
-  writeAt(data: Uint8Array, position: number): void { fs.writeSync(this.fd, data, 0, data.byteLength, position); }
-  get bytesWritten(): number { return this.position; }
   commit(): void { fs.fsyncSync(this.fd); fs.closeSync(this.fd); fs.renameSync(this.tmp, this.target); }
   abort(): void { try { fs.closeSync(this.fd); } catch { /* closed */ } fs.rmSync(this.tmp, { force: true }); }
 }

@@ -59,11 +59,6 @@ export function readNpyRows(file: string, header: NpyHeader, start: number, end:
   return header.dtype === 'float32' ? new Float32Array(buf) : new Uint8Array(buf);
 }
 
-export function readNpy(file: string): { header: NpyHeader; data: Float32Array | Uint8Array } {
-  const header = readNpyHeader(file);
-  return { header, data: readNpyRows(file, header, 0, header.shape[0] ?? 1) };
-}
-
 export function encodeNpy(dtype: NpyDtype, shape: number[], data: Float32Array | Uint8Array): Buffer {
   const n = shape.reduce((a, b) => a * b, 1);
   if (data.length !== n) throw new Error(`encodeNpy: shape [${shape}] needs ${n} values, got ${data.length}`);
