@@ -7,6 +7,7 @@ import { kFoldAccuracy, scorePairs, tarAtFar } from '../eval/verification.js';
 import { checkMapperInput, mapRows } from '../mapper/map-gallery.js';
 import { loadMapper } from '../mapper/mapper.js';
 import { writeJsonAtomic } from '../io/atomic.js';
+import { gatherRows } from '../features/rows.js';
 import { mulberry32 } from '../train/rng.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, parse, required, UsageError } from './args.js';
 import { backendFromArgs } from './backend-options.js';
@@ -32,7 +33,7 @@ Identification (MegaFace Challenge 1 protocol): for every identity with ≥ 2 im
 CMC up to rank 10. Verification: ROC, TAR at FAR 1e-1…1e-4 (as far as the pair count allows) and
 10-fold accuracy (threshold chosen on 9 folds, applied to the 10th; mean ± std).`;
 
-interface Loaded { probe: Float32Array; gallery: Float32Array; dim: number; items: { path: string; identity: string }[]; space: ModelLineage; galleryRows: number[]; gallerySet: FeatureSet }
+interface Loaded { probe: Float32Array; gallery: Float32Array; dim: number; items: { path: string; identity: string }[]; space: ModelLineage }
 
 async function loadPaired(values: Record<string, unknown>): Promise<Loaded> {
   const probeSet = FeatureSet.open(required(values, 'probe')), gallerySet = FeatureSet.open(required(values, 'gallery'));
@@ -51,8 +52,7 @@ async function loadPaired(values: Record<string, unknown>): Promise<Loaded> {
   const pRows: number[] = [], galleryRows: number[] = [];
   probeSet.items.forEach((it, i) => { const g = gRow.get(it.path); if (!it.flipped && g != null) { pRows.push(i); galleryRows.push(g); } });
   if (pRows.length === 0) throw new Error(`${probeSet.dir} and ${gallerySet.dir} share no image paths`);
-  const take = (m: Float32Array, rows: number[]) => { const o = new Float32Array(rows.length * dim); rows.forEach((r, k) => o.set(m.subarray(r * dim, (r + 1) * dim), k * dim)); return o; };
-  return { probe: take(probe, pRows), gallery: take(gAll, galleryRows), dim, items: pRows.map((r) => probeSet.items[r]), space, galleryRows, gallerySet };
+  return { probe: gatherRows(probe, dim, pRows), gallery: gatherRows(gAll, dim, galleryRows), dim, items: pRows.map((r) => probeSet.items[r]), space };
 }
 
 function writeJson(values: Record<string, unknown>, result: unknown): void {
@@ -66,17 +66,11 @@ export async function evalCommand(argv: string[]): Promise<void> {
   await backendFromArgs(values);
   const d = await loadPaired(values);
   if (protocol === 'identification') {
-    let distractors: Float32Array;
-    let label: string;
-    if (values.distractors) {
-      const ds = FeatureSet.open(values.distractors as string);
-      assertSameSpace(ds.model, d.space, `distractors ${ds.dir} vs probes`);
-      distractors = ds.rows(); label = `${ds.count} distractors from ${ds.dir}`;
-    } else {
-      distractors = new Float32Array(0); label = 'other identities\' gallery images as distractors';
-    }
-    const result = values.distractors
-      ? identificationWithDistractors({ probes: d.probe, gallery: d.gallery, identities: d.items.map((i) => i.identity), distractors, dim: d.dim })
+    const ds = values.distractors ? FeatureSet.open(values.distractors as string) : undefined;
+    if (ds) assertSameSpace(ds.model, d.space, `distractors ${ds.dir} vs probes`);
+    const label = ds ? `${ds.count} distractors from ${ds.dir}` : 'other identities\' gallery images as distractors';
+    const result = ds
+      ? identificationWithDistractors({ probes: d.probe, gallery: d.gallery, identities: d.items.map((i) => i.identity), distractors: ds.rows(), dim: d.dim })
       : closedSet(d);
     console.log(`identification (${label}): rank-1 ${(100 * result.rank1).toFixed(2)}% over ${result.pairs} probe/mate pairs`);
     console.log(`CMC: ${result.cmc.map((c, r) => `r${r + 1} ${(100 * c).toFixed(2)}`).join('  ')}`);
@@ -84,7 +78,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   } else if (protocol === 'verification') {
     let pairs: IndexedPair[];
     if (values.pairs) {
-      const r = readLfwPairs(values.pairs as string, d.items.map((it) => ({ ...it })));
+      const r = readLfwPairs(values.pairs as string, d.items);
       pairs = r.pairs;
       if (r.missing) console.error(`${r.missing} pairs left out: an image has no feature (no face found)`);
     } else pairs = samplePairs(d.items.map((i) => i.identity), 1);
@@ -107,10 +101,10 @@ function closedSet(d: Loaded) {
   for (const rows of byId.values()) {
     if (rows.length < 2) continue;
     const others = ids.map((id, i) => (id === ids[rows[0]] ? -1 : i)).filter((i) => i >= 0);
-    const D = new Float32Array(others.length * d.dim);
-    others.forEach((r, k) => D.set(d.gallery.subarray(r * d.dim, (r + 1) * d.dim), k * d.dim));
-    const pick = (m: Float32Array) => { const o = new Float32Array(rows.length * d.dim); rows.forEach((r, k) => o.set(m.subarray(r * d.dim, (r + 1) * d.dim), k * d.dim)); return o; };
-    const r = identificationWithDistractors({ probes: pick(d.probe), gallery: pick(d.gallery), identities: rows.map(() => 'x'), distractors: D, dim: d.dim });
+    const r = identificationWithDistractors({
+      probes: gatherRows(d.probe, d.dim, rows), gallery: gatherRows(d.gallery, d.dim, rows), identities: rows.map(() => 'x'),
+      distractors: gatherRows(d.gallery, d.dim, others), dim: d.dim,
+    });
     r.cmc.forEach((c, i) => { cmc[i] += c * r.pairs; });
     pairs += r.pairs;
   }

@@ -2,6 +2,7 @@
 // every ordered pair (i, j), i ≠ j: image i's gallery feature is hidden among the distractors and image j
 // is the probe. Rank of the mate = 1 + #{d ∈ D : s(probe, d) ≥ s(probe, i)} (ties count against the
 // mate). Cross-model: probes are (mapped) source features, gallery and distractors target features.
+import { gatherRows } from '../features/rows.js';
 import { l2NormalizeRows } from './similarity.js';
 import { topKSimilarities } from './topk.js';
 
@@ -37,8 +38,7 @@ export function identificationWithDistractors(input: IdentificationInput): Ident
   const nd = D.length / dim;
   const k = Math.min(maxRank, nd);
   // The k highest distractor similarities per probe decide every rank ≤ k.
-  const probeMat = new Float32Array(probeRows.length * dim);
-  probeRows.forEach((r, i) => probeMat.set(P.subarray(r * dim, (r + 1) * dim), i * dim));
+  const probeMat = gatherRows(P, dim, probeRows);
   const top = nd > 0 ? topKSimilarities(probeMat, D, dim, k) : undefined;
   const hits = new Array<number>(maxRank).fill(0);
   let pairs = 0;

@@ -2,6 +2,7 @@
 import { FeatureSet, FeatureSetError } from '../features/feature-set.js';
 import { FACE_SIZE } from '../nn/generator.js';
 import { shuffled } from './rng.js';
+import { gatherRows } from '../features/rows.js';
 
 export interface PairedData {
   n: number;
@@ -50,15 +51,11 @@ export function pairFeatureSets(source: FeatureSet, target: FeatureSet, withCrop
 }
 
 export function subset(d: PairedData, rows: number[]): PairedData {
-  const cropLen = FACE_SIZE * FACE_SIZE * 3;
-  const x = new Float32Array(rows.length * d.ds), y = new Float32Array(rows.length * d.dt);
-  const crops = d.crops ? new Uint8Array(rows.length * cropLen) : undefined;
-  rows.forEach((i, r) => {
-    x.set(d.x.subarray(i * d.ds, (i + 1) * d.ds), r * d.ds);
-    y.set(d.y.subarray(i * d.dt, (i + 1) * d.dt), r * d.dt);
-    if (crops && d.crops) crops.set(d.crops.subarray(i * cropLen, (i + 1) * cropLen), r * cropLen);
-  });
-  return { n: rows.length, ds: d.ds, dt: d.dt, x, y, crops, identities: rows.map((i) => d.identities[i]), paths: rows.map((i) => d.paths[i]) };
+  return {
+    n: rows.length, ds: d.ds, dt: d.dt, x: gatherRows(d.x, d.ds, rows), y: gatherRows(d.y, d.dt, rows),
+    crops: d.crops ? gatherRows(d.crops, FACE_SIZE * FACE_SIZE * 3, rows) : undefined,
+    identities: rows.map((i) => d.identities[i]), paths: rows.map((i) => d.paths[i]),
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ import type { TrainConfig } from './config.js';
 import { accumulateAndApply, trainableVariables } from './gradient-accumulation.js';
 import { adversarialLossSum, discriminatorLossSum, featureL2Sum, imageL2Sum } from './losses.js';
 import type { PairedData } from './paired-data.js';
+import { gatherRows } from '../features/rows.js';
 import { TABLE3, isGanArch, type LossSwitches } from './presets.js';
 
 export interface Trainer {
@@ -38,14 +39,12 @@ function microBatches(rows: number[], data: PairedData, size: number, withFaces:
   const cropLen = FACE_SIZE * FACE_SIZE * 3;
   for (let s = 0; s < rows.length; s += size) {
     const r = rows.slice(s, s + size);
-    const x = new Float32Array(r.length * data.ds), y = new Float32Array(r.length * data.dt);
-    r.forEach((i, k) => { x.set(data.x.subarray(i * data.ds, (i + 1) * data.ds), k * data.ds); y.set(data.y.subarray(i * data.dt, (i + 1) * data.dt), k * data.dt); });
+    const x = gatherRows(data.x, data.ds, r), y = gatherRows(data.y, data.dt, r);
     let faces: tf.Tensor4D | undefined;
     if (withFaces) {
       if (!data.crops) throw new Error('this architecture needs face crops');
-      const f = new Float32Array(r.length * cropLen);
       // uint8 [0,255] → [-1,1], the generator's tanh range
-      r.forEach((i, k) => { const src = data.crops!.subarray(i * cropLen, (i + 1) * cropLen); for (let j = 0; j < cropLen; j++) f[k * cropLen + j] = src[j] / 127.5 - 1; });
+      const f = Float32Array.from(gatherRows(data.crops, cropLen, r), (v) => v / 127.5 - 1);
       faces = tf.tensor4d(f, [r.length, FACE_SIZE, FACE_SIZE, 3]);
     }
     parts.push({ x: tf.tensor2d(x, [r.length, data.ds]), y: tf.tensor2d(y, [r.length, data.dt]), faces, size: r.length });
