@@ -1,14 +1,13 @@
 // `r3an eval identification|verification`: the field's protocols on a user's own feature sets, optionally
 // through a mapper (cross-model: mapped probes against target-space gallery and distractors).
 import { assertSameSpace, FeatureSet, type ModelLineage } from '../features/feature-set.js';
-import { identificationWithDistractors } from '../eval/identification.js';
+import { closedSetIdentification, identificationWithDistractors } from '../eval/identification.js';
 import { readLfwPairs, type IndexedPair } from '../eval/lfw-pairs.js';
-import { kFoldAccuracy, scorePairs, tarAtFar } from '../eval/verification.js';
+import { kFoldAccuracy, samplePairs, scorePairs, tarAtFar } from '../eval/verification.js';
 import { checkMapperInput, mapRows } from '../mapper/map-gallery.js';
 import { loadMapper } from '../mapper/mapper.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { gatherRows } from '../features/rows.js';
-import { mulberry32 } from '../train/rng.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, parse, required, UsageError } from './args.js';
 import { backendFromArgs } from './backend-options.js';
 
@@ -71,7 +70,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     const label = ds ? `${ds.count} distractors from ${ds.dir}` : 'other identities\' gallery images as distractors';
     const result = ds
       ? identificationWithDistractors({ probes: d.probe, gallery: d.gallery, identities: d.items.map((i) => i.identity), distractors: ds.rows(), dim: d.dim })
-      : closedSet(d);
+      : closedSetIdentification(d.probe, d.gallery, d.items.map((i) => i.identity), d.dim);
     console.log(`identification (${label}): rank-1 ${(100 * result.rank1).toFixed(2)}% over ${result.pairs} probe/mate pairs`);
     console.log(`CMC: ${result.cmc.map((c, r) => `r${r + 1} ${(100 * c).toFixed(2)}`).join('  ')}`);
     writeJson(values, { protocol, ...result, space: d.space });
@@ -89,41 +88,3 @@ export async function evalCommand(argv: string[]): Promise<void> {
     writeJson(values, { protocol, pairs: scored.length, accuracy: k, tarAtFar: tar, space: d.space });
   } else throw new UsageError(`unknown protocol "${protocol}" (identification or verification)`);
 }
-
-/** Without a distractor set: each mate competes with the gallery images of every other identity. */
-function closedSet(d: Loaded) {
-  const ids = d.items.map((i) => i.identity);
-  const byId = new Map<string, number[]>();
-  ids.forEach((id, i) => (byId.get(id) ?? byId.set(id, []).get(id)!).push(i));
-  // run per identity: distractors = gallery rows of the other identities
-  const cmc = new Array(10).fill(0);
-  let pairs = 0;
-  for (const rows of byId.values()) {
-    if (rows.length < 2) continue;
-    const others = ids.map((id, i) => (id === ids[rows[0]] ? -1 : i)).filter((i) => i >= 0);
-    const r = identificationWithDistractors({
-      probes: gatherRows(d.probe, d.dim, rows), gallery: gatherRows(d.gallery, d.dim, rows), identities: rows.map(() => 'x'),
-      distractors: gatherRows(d.gallery, d.dim, others), dim: d.dim,
-    });
-    r.cmc.forEach((c, i) => { cmc[i] += c * r.pairs; });
-    pairs += r.pairs;
-  }
-  const out = cmc.map((c) => (pairs ? c / pairs : NaN));
-  const probes = [...byId.values()].filter((r) => r.length >= 2).reduce((s, r) => s + r.length, 0);
-  return { cmc: out, rank1: out[0], pairs, probes, distractors: ids.length };
-}
-
-/** All same-identity pairs plus as many random different-identity pairs, assigned to 10 folds. */
-export function samplePairs(ids: string[], seed: number): IndexedPair[] {
-  const rand = mulberry32(seed);
-  const same: [number, number][] = [];
-  for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) if (ids[i] === ids[j]) same.push([i, j]);
-  const diff: [number, number][] = [];
-  for (let tries = 0; diff.length < same.length && tries < same.length * 20; tries++) {
-    const i = Math.floor(rand() * ids.length), j = Math.floor(rand() * ids.length);
-    if (ids[i] !== ids[j]) diff.push([i, j]);
-  }
-  return [...same.map(([a, b]) => ({ a, b, same: true })), ...diff.map(([a, b]) => ({ a, b, same: false }))]
-    .map((p) => ({ ...p, fold: Math.floor(rand() * 10) }));
-}
-

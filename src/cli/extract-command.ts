@@ -1,21 +1,20 @@
 import { extractFeatures } from '../faces/extract.js';
 import { ZOO } from '../faces/zoo.js';
-import { BACKEND_HELP, BACKEND_OPTIONS, intOption, parse, required } from './args.js';
+import { BACKEND_HELP, BACKEND_OPTIONS, parse, required } from './args.js';
 import { backendFromArgs } from './backend-options.js';
+import { DATASET_HELP, DATASET_OPTIONS, datasetFromArgs } from './dataset-options.js';
 import { Progress, formatDuration } from './progress.js';
 
 export const EXTRACT_HELP = `r3an extract — face features (and crops) of a dataset with one zoo model
 
-Usage: r3an extract --data DIR --model ID --out FS [--crops] [--flip] [--limit N] [--per-identity N] [--min-per-identity N]
+Usage: r3an extract --data DIR --model ID --out FS [--crops] [--flip] [--limit N] [--per-identity N] [--min-per-identity N] [--pairs FILE]
 
   --data DIR         images laid out one folder per identity: DIR/<identity>/<image>
   --model ID         ${Object.keys(ZOO).join(' | ')} (r3an models describes them)
   --out FS           output feature set; work in progress lives in FS.partial and a rerun resumes it
   --crops            also store 56×56 RGB face crops (needed to train R³AN's reconstruction path)
   --flip             also extract each mirrored image (extra rows marked flipped)
-  --limit N          only the first N images (in identity, file-name order)
-  --per-identity N   at most N images per identity
-  --min-per-identity N   only identities with at least N images
+${DATASET_HELP}
 ${BACKEND_HELP}
 
 Every model sees the same image list in the same order, so two extractions pair up for r3an train.
@@ -28,7 +27,7 @@ Usage: r3an models [--json]`;
 export async function extractCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
     data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, crops: { type: 'boolean' }, flip: { type: 'boolean' },
-    limit: { type: 'string' }, 'per-identity': { type: 'string' }, 'min-per-identity': { type: 'string' }, ...BACKEND_OPTIONS,
+    ...DATASET_OPTIONS, ...BACKEND_OPTIONS,
   });
   if (values.help) { console.log(EXTRACT_HELP); return; }
   const data = required(values, 'data'), model = required(values, 'model'), out = required(values, 'out');
@@ -37,7 +36,7 @@ export async function extractCommand(argv: string[]): Promise<void> {
   let skippedNow = 0;
   const result = await extractFeatures({
     data, model, out, crops: Boolean(values.crops), flip: Boolean(values.flip),
-    limit: intOption(values, 'limit'), perIdentity: intOption(values, 'per-identity'), minPerIdentity: intOption(values, 'min-per-identity'),
+    ...datasetFromArgs(values),
     onLog: (m) => console.error(m),
     onStart: (total, done) => { bar = new Progress({ label: `extract ${model}`, total, unit: 'img' }, done); },
     onImage: (_item, outcome) => { if (outcome === 'skipped') skippedNow++; bar?.tick(1, skippedNow ? `${skippedNow} skipped` : ''); },

@@ -3,7 +3,7 @@ import { ARCHS } from '../train/presets.js';
 import { trainMapper } from '../train/train-mapper.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, numberOption, parse, required } from './args.js';
 import { backendFromArgs } from './backend-options.js';
-import { Progress, formatDuration } from './progress.js';
+import { consoleTrainEvents } from './train-progress.js';
 
 export const TRAIN_HELP = `r3an train — learn a mapping from a source model's feature space into a target model's
 
@@ -57,8 +57,6 @@ function configFromArgs(v: Record<string, unknown>): TrainConfig {
   });
 }
 
-const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k}=${v.toPrecision(3)}`).join(' ');
-
 export async function trainCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, OPTIONS);
   if (values.help) { console.log(TRAIN_HELP); return; }
@@ -66,19 +64,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const source = required(values, 'source'), target = required(values, 'target'), out = required(values, 'out');
   const backend = await backendFromArgs(values);
   console.error(`backend: ${backend.name}${backend.name === 'wasm' ? ` (${backend.threads} thread${backend.threads > 1 ? 's' : ''})` : ''}`);
-  let bar: Progress | undefined;
   const result = await trainMapper({
     source, target, out, config, backend: backend.name,
     resume: Boolean(values.resume), stopAfterEpochs: intOption(values, 'stop-after'),
-    events: {
-      onLog: (m) => console.error(m),
-      onEpochStart: (epoch, iterations, start) => { bar = new Progress({ label: `epoch ${epoch + 1}/${config.epochs}`, total: iterations, unit: 'it' }, start); },
-      onIteration: (samples, losses) => bar?.tick(1, () => `${(bar!.rate * samples).toFixed(1)} samples/s ${fmt(losses)}`),
-      onEpochEnd: (rec) => {
-        const val = rec.val ? ` | val cos=${rec.val.cosine.toFixed(4)}${rec.val.top1 != null ? ` top1=${rec.val.top1.toFixed(4)} (${rec.val.probes} probes)` : ''}` : '';
-        bar?.finish(); console.error(`epoch ${rec.epoch}: ${fmt(rec.losses)}${val} [${formatDuration(rec.seconds)}]`);
-      },
-    },
+    events: consoleTrainEvents(config),
   });
   const best = result.best ? `best epoch ${result.best.epoch}: val cos=${result.best.val.cosine.toFixed(4)}${result.best.val.top1 != null ? ` top1=${result.best.val.top1.toFixed(4)}` : ''}` : 'no validation slice';
   console.log(`${result.finished ? 'finished' : 'stopped (resume with --resume)'}: ${out} (${config.arch}; ${best})`);

@@ -58,3 +58,26 @@ export function identificationWithDistractors(input: IdentificationInput): Ident
   const cmc = hits.map((h) => (pairs ? h / pairs : NaN));
   return { cmc, rank1: cmc[0], pairs, probes: probeRows.length, distractors: nd };
 }
+
+/**
+ * Without a distractor set: each (probe, mate) pair competes with the gallery images of every other
+ * identity (the distractors of identity k are the other identities' gallery rows).
+ */
+export function closedSetIdentification(probes: Float32Array, gallery: Float32Array, identities: string[], dim: number, maxRank = 10): IdentificationResult {
+  const byId = new Map<string, number[]>();
+  identities.forEach((id, i) => (byId.get(id) ?? byId.set(id, []).get(id)!).push(i));
+  const hits = new Array<number>(maxRank).fill(0);
+  let pairs = 0, probeCount = 0;
+  for (const [id, rows] of byId) {
+    if (rows.length < 2) continue;
+    const others = identities.flatMap((other, i) => (other === id ? [] : [i]));
+    const r = identificationWithDistractors({
+      probes: gatherRows(probes, dim, rows), gallery: gatherRows(gallery, dim, rows), identities: rows.map(() => id),
+      distractors: gatherRows(gallery, dim, others), dim, maxRank,
+    });
+    r.cmc.forEach((c, i) => { hits[i] += c * r.pairs; });
+    pairs += r.pairs; probeCount += rows.length;
+  }
+  const cmc = hits.map((h) => (pairs ? h / pairs : NaN));
+  return { cmc, rank1: cmc[0], pairs, probes: probeCount, distractors: identities.length };
+}

@@ -1,5 +1,7 @@
 // Verification: ROC over scored pairs, TAR at fixed FARs, and LFW-style k-fold accuracy (threshold
 // chosen on k−1 folds, applied to the held-out fold; mean ± std over folds).
+import { mulberry32 } from '../train/rng.js';
+
 export interface ScoredPair { score: number; same: boolean; fold?: number }
 
 export interface RocPoint { threshold: number; far: number; tar: number }
@@ -70,4 +72,32 @@ export function scorePairs(A: Float32Array, B: Float32Array, dim: number, pairs:
     for (let k = 0; k < dim; k++) { const x = A[a * dim + k], y = B[b * dim + k]; s += x * y; na += x * x; nb += y * y; }
     return { score: na && nb ? s / Math.sqrt(na * nb) : 0, same, ...(fold != null ? { fold } : {}) };
   });
+}
+
+/** All same-identity pairs plus as many random different-identity pairs (seeded), assigned to 10 folds. */
+export function samplePairs(ids: string[], seed: number): { a: number; b: number; same: boolean; fold: number }[] {
+  const rand = mulberry32(seed);
+  const same: [number, number][] = [];
+  for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) if (ids[i] === ids[j]) same.push([i, j]);
+  const diff: [number, number][] = [];
+  for (let tries = 0; diff.length < same.length && tries < same.length * 20; tries++) {
+    const i = Math.floor(rand() * ids.length), j = Math.floor(rand() * ids.length);
+    if (ids[i] !== ids[j]) diff.push([i, j]);
+  }
+  return [...same.map(([a, b]) => ({ a, b, same: true })), ...diff.map(([a, b]) => ({ a, b, same: false }))]
+    .map((p) => ({ ...p, fold: Math.floor(rand() * 10) }));
+}
+
+/** At most `points` ROC points, evenly spaced in log FAR (for plots and results files). */
+export function rocSample(curve: RocPoint[], points = 100): { far: number; tar: number }[] {
+  const out: { far: number; tar: number }[] = [];
+  let nextLog = -Infinity;
+  const minLog = Math.log10(Math.max(1e-6, curve.find((p) => p.far > 0)?.far ?? 1));
+  const step = -minLog / points;
+  for (const p of curve) {
+    if (p.far === 0) continue;
+    const l = Math.log10(p.far);
+    if (l >= nextLog) { out.push({ far: p.far, tar: p.tar }); nextLog = l + step; }
+  }
+  return out;
 }

@@ -5,7 +5,13 @@ import type { FeatureItem } from '../features/feature-set.js';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.gif']);
 
-export interface DatasetOptions { limit?: number; perIdentity?: number; minPerIdentity?: number }
+export interface DatasetOptions {
+  limit?: number;
+  perIdentity?: number;
+  minPerIdentity?: number;
+  /** keep only these relative paths (e.g. the images an LFW pairs.txt names) */
+  onlyPaths?: ReadonlySet<string>;
+}
 
 /** Lists images in a stable order (identity, then file name), so every model sees the same list. */
 export function listDataset(root: string, opts: DatasetOptions = {}): FeatureItem[] {
@@ -17,7 +23,7 @@ export function listDataset(root: string, opts: DatasetOptions = {}): FeatureIte
     let files = fs.readdirSync(path.join(root, id)).filter((f) => !f.startsWith('.') && IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase())).sort();
     if (opts.minPerIdentity != null && files.length < opts.minPerIdentity) continue;
     if (opts.perIdentity != null) files = files.slice(0, opts.perIdentity);
-    for (const f of files) items.push({ path: `${id}/${f}`, identity: id });
+    for (const f of files) if (!opts.onlyPaths || opts.onlyPaths.has(`${id}/${f}`)) items.push({ path: `${id}/${f}`, identity: id });
   }
   return opts.limit != null ? items.slice(0, opts.limit) : items;
 }
