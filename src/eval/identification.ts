@@ -61,23 +61,37 @@ export function identificationWithDistractors(input: IdentificationInput): Ident
 
 /**
  * Without a distractor set: each (probe, mate) pair competes with the gallery images of every other
- * identity (the distractors of identity k are the other identities' gallery rows).
+ * identity. One top-K search per probe over the whole gallery decides every rank ≤ maxRank: with
+ * K = maxRank + (largest identity size), all different-identity entries scoring ≥ the mate are in the
+ * list whenever there are fewer than maxRank of them.
  */
 export function closedSetIdentification(probes: Float32Array, gallery: Float32Array, identities: string[], dim: number, maxRank = 10): IdentificationResult {
+  const P = l2NormalizeRows(probes, dim), G = l2NormalizeRows(gallery, dim);
   const byId = new Map<string, number[]>();
   identities.forEach((id, i) => (byId.get(id) ?? byId.set(id, []).get(id)!).push(i));
+  const probeRows = [...byId.values()].filter((r) => r.length >= 2).flat().sort((a, b) => a - b);
+  const n = identities.length;
+  const k = Math.min(n, maxRank + Math.max(0, ...[...byId.values()].map((r) => r.length)));
+  const top = topKSimilarities(gatherRows(P, dim, probeRows), G, dim, k);
   const hits = new Array<number>(maxRank).fill(0);
-  let pairs = 0, probeCount = 0;
-  for (const [id, rows] of byId) {
-    if (rows.length < 2) continue;
-    const others = identities.flatMap((other, i) => (other === id ? [] : [i]));
-    const r = identificationWithDistractors({
-      probes: gatherRows(probes, dim, rows), gallery: gatherRows(gallery, dim, rows), identities: rows.map(() => id),
-      distractors: gatherRows(gallery, dim, others), dim, maxRank,
-    });
-    r.cmc.forEach((c, i) => { hits[i] += c * r.pairs; });
-    pairs += r.pairs; probeCount += rows.length;
-  }
+  let pairs = 0;
+  probeRows.forEach((j, pi) => {
+    const id = identities[j];
+    for (const i of byId.get(id)!) {
+      if (i === j) continue;
+      let s = 0;
+      for (let c = 0; c < dim; c++) s += P[j * dim + c] * G[i * dim + c];
+      let above = 0;
+      for (let t = 0; t < k && above < maxRank; t++) {
+        const g = top.indices[pi * k + t];
+        if (top.values[pi * k + t] < s) break;
+        if (g >= 0 && identities[g] !== id) above++;
+      }
+      const rank = 1 + above;
+      if (rank <= maxRank) for (let r = rank - 1; r < maxRank; r++) hits[r]++;
+      pairs++;
+    }
+  });
   const cmc = hits.map((h) => (pairs ? h / pairs : NaN));
-  return { cmc, rank1: cmc[0], pairs, probes: probeCount, distractors: identities.length };
+  return { cmc, rank1: cmc[0], pairs, probes: probeRows.length, distractors: n };
 }

@@ -1,7 +1,8 @@
 // The protocols against hand-computed cases and an independent slow reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { identificationWithDistractors } from '../../src/eval/identification.js';
+import { closedSetIdentification, identificationWithDistractors } from '../../src/eval/identification.js';
+import { gatherRows } from '../../src/features/rows.js';
 import { kFoldAccuracy, roc, tarAtFar, scorePairs, type ScoredPair } from '../../src/eval/verification.js';
 import { topKSimilarities } from '../../src/eval/topk.js';
 import { l2NormalizeRows } from '../../src/eval/similarity.js';
@@ -36,6 +37,33 @@ test('identification: the fast chunked search agrees with the slow reference on 
   assert.equal(fast.pairs, slow.pairs);
   fast.cmc.forEach((c, r) => assert.ok(Math.abs(c - slow.cmc[r]) < 1e-9, `rank ${r + 1}: ${c} vs ${slow.cmc[r]}`));
   assert.ok(fast.rank1 > 0 && fast.rank1 < 1, `non-trivial case, rank1 ${fast.rank1}`);
+});
+
+test('closed-set identification agrees with the slow reference (other identities\' gallery rows as distractors)', async () => {
+  await useWasm();
+  const dim = 12, n = 90;
+  // uneven identity sizes (1 to 9 images) so the top-K bound is exercised
+  const ids = Array.from({ length: n }, (_, i) => `p${Math.floor(Math.sqrt(i * 3))}`);
+  const P = randomRows(n, dim, 4), G = randomRows(n, dim, 5), C = randomRows(n, dim, 6);
+  // images of one identity share a centre, so mates rank anywhere from 1 to beyond 10
+  for (let i = 0; i < n; i++) {
+    const c = Number(ids[i].slice(1));
+    for (let k = 0; k < dim; k++) { P[i * dim + k] = 0.9 * P[i * dim + k] + C[c * dim + k]; G[i * dim + k] = 0.9 * G[i * dim + k] + C[c * dim + k]; }
+  }
+  const fast = closedSetIdentification(P, G, ids, dim);
+  const Gn = l2NormalizeRows(G, dim);
+  const hits = new Array(10).fill(0); let pairs = 0;
+  for (const id of new Set(ids)) {
+    const rows = ids.flatMap((x, i) => (x === id ? [i] : []));
+    if (rows.length < 2) continue;
+    const others = ids.flatMap((x, i) => (x === id ? [] : [i]));
+    const r = slowIdentification(gatherRows(P, dim, rows), gatherRows(Gn, dim, rows), rows.map(() => id), gatherRows(Gn, dim, others), dim, 10);
+    r.cmc.forEach((c, k) => { hits[k] += c * r.pairs; });
+    pairs += r.pairs;
+  }
+  assert.equal(fast.pairs, pairs);
+  fast.cmc.forEach((c, r) => assert.ok(Math.abs(c - hits[r] / pairs) < 1e-9, `rank ${r + 1}: ${c} vs ${hits[r] / pairs}`));
+  assert.ok(fast.rank1 > 0.05 && fast.rank1 < 0.95, `non-trivial case, rank1 ${fast.rank1}`);
 });
 
 test('identification: identical features give rank-1 = 1; permuted labels fall to chance', async () => {
