@@ -7,7 +7,7 @@ import { kFoldAccuracy, samplePairs, scorePairs, tarAtFar } from '../eval/verifi
 import { checkMapperInput, mapRows } from '../mapper/map-gallery.js';
 import { loadMapper } from '../mapper/mapper.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { gatherRows } from '../features/rows.js';
+import { gatherRows, pairRowsByPath } from '../features/rows.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, parse, required, UsageError } from './args.js';
 import { backendFromArgs } from './backend-options.js';
 
@@ -45,11 +45,8 @@ async function loadPaired(values: Record<string, unknown>): Promise<Loaded> {
   }
   assertSameSpace(space, gallerySet.model, `probes ${probeSet.dir} vs gallery ${gallerySet.dir}`);
   // pair probe and gallery rows by image path (unflipped rows only)
-  const gRow = new Map<string, number>();
-  gallerySet.items.forEach((it, i) => { if (!it.flipped && !gRow.has(it.path)) gRow.set(it.path, i); });
   const dim = gallerySet.dim, gAll = gallerySet.rows();
-  const pRows: number[] = [], galleryRows: number[] = [];
-  probeSet.items.forEach((it, i) => { const g = gRow.get(it.path); if (!it.flipped && g != null) { pRows.push(i); galleryRows.push(g); } });
+  const { a: pRows, b: galleryRows } = pairRowsByPath(probeSet.items, gallerySet.items);
   if (pRows.length === 0) throw new Error(`${probeSet.dir} and ${gallerySet.dir} share no image paths`);
   return { probe: gatherRows(probe, dim, pRows), gallery: gatherRows(gAll, dim, galleryRows), dim, items: pRows.map((r) => probeSet.items[r]), space };
 }

@@ -4,6 +4,7 @@ import { extractFeatures } from '../faces/extract.js';
 import { listDataset, type DatasetOptions } from '../faces/dataset.js';
 import { FeatureSet } from '../features/feature-set.js';
 import { writeFeatureSubset } from '../features/subset.js';
+import { gatherRows, pairRowsByPath } from '../features/rows.js';
 import { splitIdentities, splitRows, type IdentitySplit, type SplitPart } from '../eval/split.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { loadMapper, MAPPER_JSON, readMapperManifest, type MapperManifest } from '../mapper/mapper.js';
@@ -124,8 +125,12 @@ export async function evaluateMapped(ws: Workspace, source: string, target: stri
   if (hit) return hit;
   const mapper = await loadMapper(dir);
   try {
-    const probes = mapRows(mapper.mapping, src.rows(), src.dim, tgt.dim, true);
-    const result = evaluateSpace({ probes, gallery: tgt.rows(), identities: tgt.items.map((i) => i.identity), distractors: distractors.rows(), dim: tgt.dim, crossModel: true, seed });
+    const rows = pairRowsByPath(src.items, tgt.items);
+    const probes = mapRows(mapper.mapping, gatherRows(src.rows(), src.dim, rows.a), src.dim, tgt.dim, true);
+    const result = evaluateSpace({
+      probes, gallery: gatherRows(tgt.rows(), tgt.dim, rows.b), identities: rows.b.map((r) => tgt.items[r].identity),
+      distractors: distractors.rows(), dim: tgt.dim, crossModel: true, seed,
+    });
     writeJsonAtomic(file, { key, result });
     return result;
   } finally { mapper.mapping.dispose(); mapper.generator?.dispose(); }

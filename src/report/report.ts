@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertSameSpace, type FeatureSet } from '../features/feature-set.js';
-import { gatherRows } from '../features/rows.js';
+import { gatherRows, pairRowsByPath } from '../features/rows.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkMapperInput, mapRows } from '../mapper/map-gallery.js';
 import { loadMapper } from '../mapper/mapper.js';
@@ -49,11 +49,7 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
   const sections: ReportSection[] = [];
   const srcId = srcSet.model.id, tgtId = tgtSet.model.id, arch = mapper.manifest.arch as Arch;
   try {
-    // pair the two sets by image path (unflipped rows)
-    const tRow = new Map<string, number>();
-    tgtSet.items.forEach((it, i) => { if (!it.flipped && !tRow.has(it.path)) tRow.set(it.path, i); });
-    const sRows: number[] = [], tRows: number[] = [];
-    srcSet.items.forEach((it, i) => { const j = tRow.get(it.path); if (!it.flipped && j != null) { sRows.push(i); tRows.push(j); } });
+    const { a: sRows, b: tRows } = pairRowsByPath(srcSet.items, tgtSet.items);
     if (sRows.length === 0) throw new Error(`${srcSet.dir} and ${tgtSet.dir} share no image paths`);
     const ds = srcSet.dim, dt = tgtSet.dim;
     const X = gatherRows(srcSet.rows(), ds, sRows), Y = gatherRows(tgtSet.rows(), dt, tRows);
