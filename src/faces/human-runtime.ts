@@ -32,8 +32,13 @@ export interface HumanInstance { load(): Promise<void>; detect(input: unknown): 
 /** A Human instance that runs face detection + mesh alignment and one description model. */
 export async function createHuman(descriptionModel: string): Promise<HumanInstance> {
   serveFileUrls();
-  // The package's exports map hides the node-wasm bundle; resolve it by path.
-  const { Human } = require(path.join(path.dirname(require.resolve('@vladmandic/human')), 'human.node-wasm.js'));
+  // The package's exports map hides the node-wasm bundle; resolve it by path. Human caches each loaded
+  // model in module-level state, so a second instance in the same process would silently reuse the first
+  // one's description model (faceres-deep would return faceres features): every instance gets a fresh
+  // copy of the module.
+  const bundle = path.join(path.dirname(require.resolve('@vladmandic/human')), 'human.node-wasm.js');
+  delete require.cache[bundle];
+  const { Human } = require(bundle);
   // Human must not switch backends behind our back: hand it the one r3an already initialised.
   const human = new Human({
     backend: tf.getBackend(), wasmPath: `${path.join(wasmPackageDir(), 'dist')}/`, modelBasePath: `file://${humanModelsDir()}/`, debug: false, cacheSensitivity: 0,

@@ -48,6 +48,16 @@ for (const [model, dim] of [['human/faceres', 1024], ['faceapi/recognition', 128
   });
 }
 
+test('two Human models in one process each use their own weights (faceres-deep ≠ faceres)', { skip: !fs.existsSync(BBT_DIR) && 'no ../shared/data' }, async () => {
+  await useWasm();
+  const dir = tmpDir();
+  for (const model of ['human/faceres', 'human/faceres-deep']) await extractFeatures({ data: BBT_DIR, model, out: path.join(dir, model.replace('/', '-')), limit: 3 });
+  const a = FeatureSet.open(path.join(dir, 'human-faceres')), b = FeatureSet.open(path.join(dir, 'human-faceres-deep'));
+  const x = a.rows(), y = b.rows();
+  let dot = 0; for (let k = 0; k < 1024; k++) dot += x[k] * y[k];
+  assert.ok(dot < 0.99, `faceres and faceres-deep features of the same face have cosine ${dot}: one model answered for both`);
+});
+
 test('corrupt and face-less images are reported and skipped; an interrupted extraction resumes', { skip: !fs.existsSync(BBT_DIR) && 'no ../shared/data' }, async () => {
   await useWasm();
   const data = path.join(tmpDir(), 'data');
