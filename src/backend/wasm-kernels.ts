@@ -94,10 +94,10 @@ const conv2DBackpropFilter: Kernel = ({ inputs, backend, attrs }) => {
     // im2col, built transposed ([KH·KW·Ci, N·Ho·Wo]) by a plain loop on the heap, then one NN matmul with dy.
     const M = N * Ho * Wo, K = KH * KW * Ci;
     const heap = backend as unknown as HeapBackend;
-    const xv = heap.typedArrayFromHeap(x) as Float32Array;
     const colsT = heap.makeOutput([K, M], 'float32');
     s.track(colsT);
-    const cv = heap.typedArrayFromHeap(colsT) as Float32Array;
+    // views on the wasm heap only after the allocation: growing the memory detaches older views
+    const xv = heap.typedArrayFromHeap(x) as Float32Array, cv = heap.typedArrayFromHeap(colsT) as Float32Array;
     cv.fill(0);
     for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) for (let kh = 0; kh < KH; kh++) {
       const ih = oh * sH + kh - top;

@@ -104,7 +104,8 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
         const rows = order.slice(it * cfg.batchSize, (it + 1) * cfg.batchSize);
         const losses = trainer.step(rows, train);
         for (const [k, v] of Object.entries(losses)) {
-          if (!Number.isFinite(v)) log(`warning: loss ${k} is ${v} at epoch ${state.epoch + 1}, iteration ${it + 1}`);
+          // weights updated from a non-finite loss are lost: stop and keep the last checkpoint intact
+          if (!Number.isFinite(v)) throw new Error(`loss ${k} became ${v} at epoch ${state.epoch + 1}, iteration ${it + 1}; ${req.out}/${CHECKPOINT_DIR} still holds the last good state (lower the learning rates, then --resume)`);
           state.epochLossSums[k] = (state.epochLossSums[k] ?? 0) + v * rows.length;
         }
         state.iteration = it + 1;

@@ -79,3 +79,17 @@ test('fast replacements (transposed matmul, tile, leading-axis sum/mean) match c
   ], true);
   for (const d of diffs) assert.ok(d < TOL, `max rel diff ${d}`);
 });
+
+test('conv2d filter gradient stays finite while the wasm heap grows under it (views re-taken after allocation)', async () => {
+  await initBackend({ backend: 'wasm', threads: 1, fastKernels: true });
+  // Each size needs an im2col buffer larger than any before, so allocating it grows the wasm memory;
+  // a heap view taken before that allocation would read as empty (NaN gradients).
+  for (const n of [2, 4, 8, 16, 32]) {
+    const bad = tf.tidy(() => {
+      const x = tf.randomUniform([n, 28, 28, 16], -1, 1, 'float32', 1) as tf.Tensor4D, w = tf.randomUniform([3, 3, 16, 8], -1, 1, 'float32', 2);
+      const dw = tf.grad((b: tf.Tensor) => tf.sum(tf.conv2d(x, b as tf.Tensor4D, 1, 'same')))(w);
+      return dw.isNaN().any().dataSync()[0];
+    });
+    assert.equal(bad, 0, `NaN in the filter gradient at batch ${n}`);
+  }
+});
