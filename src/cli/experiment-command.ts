@@ -40,7 +40,7 @@ ${BACKEND_HELP}
 Split: identities with ≥ 2 images are divided into training and test identities; identities with one
 image are distractors (never trained on). Mappers train on the training identities only (their own
 validation slice is 10% of those). Results: DIR/<table>.json (with every config and the seed) and
-DIR/<table>.md. A rerun reuses every finished stage and resumes an interrupted one.`;
+DIR/<table>.md, the report in DIR/<table>-report/index.html. A rerun reuses every finished stage and resumes an interrupted one.`;
 
 export function trainConfigs(archs: Arch[], o: { epochs?: number; fcEpochs?: number; batch?: number; microBatch?: number; seed?: number }): Record<string, TrainConfig> {
   return Object.fromEntries(archs.map((a) => [a, makeConfig(a, {
@@ -112,5 +112,5 @@ export function printSummary(r: ExperimentResults, out: string): void {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   for (const m of Object.keys(r.self)) console.log(`${m} → ${m}: rank-1 ${pct(r.self[m].identification.rank1)}, verification ${pct(r.self[m].verification.accuracy.mean)}`);
   for (const p of r.pairs) for (const [a, x] of Object.entries(p.rows)) console.log(`${p.source} → ${p.target} ${a}: rank-1 ${pct(x!.eval.identification.rank1)}, verification ${pct(x!.eval.verification.accuracy.mean)}`);
-  console.log(`results: ${out}/${r.kind}.json, ${out}/${r.kind}.md`);
+  console.log(`results: ${out}/${r.kind}.json, ${out}/${r.kind}.md, ${out}/${r.kind === 'demo' ? 'report' : `${r.kind}-report`}/index.html`);
 }

@@ -98,7 +98,7 @@ export async function runExperiment(spec: ExperimentSpec, hooks: StageHooks): Pr
     const arch = reportArch(spec.archs);
     const report = await writeReport({
       mapperDir: ws.mapper(source, target, arch), source: openPart(ws, source, 'test'), target: openPart(ws, target, 'test'),
-      distractors: openPart(ws, target, 'distractors'), results, out: ws.report, seed: spec.seed, log: hooks.log,
+      distractors: openPart(ws, target, 'distractors'), results, out: ws.report(spec.kind), seed: spec.seed, log: hooks.log,
     });
     hooks.log(`report: ${report.index}`);
   }

@@ -4,7 +4,7 @@
 //   split/<model>/<part>/        the parts as feature sets (train, test, distractors)
 //   mappers/<src>--<tgt>/<arch>/ trained mappers (checkpointed, resumable)
 //   evals/<src>--<tgt>/<arch>.json, evals/self/<model>.json   cached evaluations
-//   <kind>.json, <kind>.md, report/   results and the HTML report
+//   <kind>.json, <kind>.md, <kind>-report/ (demo: report/)   results and the HTML report
 import path from 'node:path';
 import type { SplitPart } from '../eval/split.js';
 
@@ -20,5 +20,6 @@ export class Workspace {
   crossEval(source: string, target: string, arch: string): string { return path.join(this.dir, 'evals', pairSlug(source, target), `${arch}.json`); }
   selfEval(model: string): string { return path.join(this.dir, 'evals', 'self', `${modelSlug(model)}.json`); }
   results(kind: string, ext: 'json' | 'md'): string { return path.join(this.dir, `${kind}.${ext}`); }
-  get report(): string { return path.join(this.dir, 'report'); }
+  /** the demo's report is report/; each experiment kind has its own (table5-report/, table3-report/) */
+  report(kind: string): string { return path.join(this.dir, kind === 'demo' ? 'report' : `${kind}-report`); }
 }
