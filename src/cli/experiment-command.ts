@@ -7,7 +7,7 @@ import { ARCHS, isArch, TABLE3_ROWS, type Arch } from '../train/presets.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, numberOption, parse, required, UsageError } from './args.js';
 import { backendFromArgs } from './backend-options.js';
 import { DATASET_HELP, DATASET_OPTIONS, datasetFromArgs } from './dataset-options.js';
-import { Progress } from './progress.js';
+import { consoleExtractProgress } from './extract-progress.js';
 import { consoleTrainEvents } from './train-progress.js';
 
 export const DEFAULT_TABLE5_ARCHS: Arch[] = ['linear', 'fc', 'r3an'];
@@ -53,14 +53,7 @@ export function trainConfigs(archs: Arch[], o: { epochs?: number; fcEpochs?: num
 export function consoleHooks(): StageHooks {
   return {
     log: (m) => console.error(m),
-    extractProgress: (model) => {
-      let bar: Progress | undefined, skipped = 0;
-      return {
-        onStart: (total, done) => { bar = new Progress({ label: `extract ${model}`, total, unit: 'img' }, done); },
-        onImage: (o) => { if (o === 'skipped') skipped++; bar?.tick(1, skipped ? `${skipped} skipped` : ''); },
-        onEnd: () => bar?.finish(),
-      };
-    },
+    extractProgress: consoleExtractProgress,
     trainEvents: (label, config) => consoleTrainEvents(config, label),
   };
 }

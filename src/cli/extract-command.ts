@@ -3,7 +3,8 @@ import { ZOO } from '../faces/zoo.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, parse, required } from './args.js';
 import { backendFromArgs } from './backend-options.js';
 import { DATASET_HELP, DATASET_OPTIONS, datasetFromArgs } from './dataset-options.js';
-import { Progress, formatDuration } from './progress.js';
+import { consoleExtractProgress } from './extract-progress.js';
+import { formatDuration } from './progress.js';
 
 export const EXTRACT_HELP = `r3an extract — face features (and crops) of a dataset with one zoo model
 
@@ -32,16 +33,15 @@ export async function extractCommand(argv: string[]): Promise<void> {
   if (values.help) { console.log(EXTRACT_HELP); return; }
   const data = required(values, 'data'), model = required(values, 'model'), out = required(values, 'out');
   await backendFromArgs(values);
-  let bar: Progress | undefined;
-  let skippedNow = 0;
+  const progress = consoleExtractProgress(model);
   const result = await extractFeatures({
     data, model, out, crops: Boolean(values.crops), flip: Boolean(values.flip),
     ...datasetFromArgs(values),
     onLog: (m) => console.error(m),
-    onStart: (total, done) => { bar = new Progress({ label: `extract ${model}`, total, unit: 'img' }, done); },
-    onImage: (_item, outcome) => { if (outcome === 'skipped') skippedNow++; bar?.tick(1, skippedNow ? `${skippedNow} skipped` : ''); },
+    onStart: progress.onStart,
+    onImage: (_item, outcome) => progress.onImage(outcome),
   });
-  bar?.finish();
+  progress.onEnd();
   for (const s of result.skipped) console.error(`skipped ${s.path}: ${s.reason}`);
   console.log(`${out}: ${result.rows} features from ${model}; ${result.skipped.length} images skipped, ${result.multiFace} with several faces (largest, most central used) [${formatDuration(result.seconds)}]`);
 }

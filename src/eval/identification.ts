@@ -2,7 +2,7 @@
 // every ordered pair (i, j), i ≠ j: image i's gallery feature is hidden among the distractors and image j
 // is the probe. Rank of the mate = 1 + #{d ∈ D : s(probe, d) ≥ s(probe, i)} (ties count against the
 // mate). Cross-model: probes are (mapped) source features, gallery and distractors target features.
-import { gatherRows } from '../features/rows.js';
+import { gatherRows, groupRows } from '../features/rows.js';
 import { l2NormalizeRows } from './similarity.js';
 import { topKSimilarities } from './topk.js';
 
@@ -32,8 +32,8 @@ export function identificationWithDistractors(input: IdentificationInput): Ident
   const n = identities.length;
   if (input.probes.length !== n * dim || input.gallery.length !== n * dim) throw new Error(`identification: probes and gallery must both be ${n}×${dim}`);
   const P = l2NormalizeRows(input.probes, dim), G = l2NormalizeRows(input.gallery, dim), D = l2NormalizeRows(input.distractors, dim);
-  const byId = new Map<string, number[]>();
-  identities.forEach((id, i) => { if (id !== '') (byId.get(id) ?? byId.set(id, []).get(id)!).push(i); });
+  const byId = groupRows(identities);
+  byId.delete(''); // unlabelled rows are never probes
   const probeRows = [...byId.values()].filter((r) => r.length >= 2).flat().sort((a, b) => a - b);
   const nd = D.length / dim;
   const k = Math.min(maxRank, nd);
@@ -67,8 +67,7 @@ export function identificationWithDistractors(input: IdentificationInput): Ident
  */
 export function closedSetIdentification(probes: Float32Array, gallery: Float32Array, identities: string[], dim: number, maxRank = 10): IdentificationResult {
   const P = l2NormalizeRows(probes, dim), G = l2NormalizeRows(gallery, dim);
-  const byId = new Map<string, number[]>();
-  identities.forEach((id, i) => (byId.get(id) ?? byId.set(id, []).get(id)!).push(i));
+  const byId = groupRows(identities);
   const probeRows = [...byId.values()].filter((r) => r.length >= 2).flat().sort((a, b) => a - b);
   const n = identities.length;
   const k = Math.min(n, maxRank + Math.max(0, ...[...byId.values()].map((r) => r.length)));

@@ -1,6 +1,7 @@
 // LFW's pairs.txt (View 2: 10 folds of 300 same + 300 different pairs) resolved to feature-set rows.
 import fs from 'node:fs';
 import type { FeatureItem } from '../features/feature-set.js';
+import { rowByPath } from '../features/rows.js';
 
 export interface IndexedPair { a: number; b: number; same: boolean; fold: number }
 
@@ -29,8 +30,7 @@ export function lfwPairImagePaths(file: string): Set<string> {
  * have no row (no face found) are returned in `missing` and left out.
  */
 export function readLfwPairs(file: string, items: FeatureItem[]): { pairs: IndexedPair[]; missing: number } {
-  const row = new Map<string, number>();
-  items.forEach((it, i) => { if (!it.flipped && !row.has(it.path)) row.set(it.path, i); });
+  const row = rowByPath(items);
   const pairs: IndexedPair[] = [];
   let missing = 0;
   for (const { fold, pa, pb, same } of parsePairLines(file)) {

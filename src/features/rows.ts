@@ -5,11 +5,24 @@ export function gatherRows<T extends Float32Array | Uint8Array>(m: T, rowLength:
   return out;
 }
 
+/** Row of each image path (its first unflipped row): the join key between feature sets of the same images. */
+export function rowByPath(items: readonly { path: string; flipped?: boolean }[]): Map<string, number> {
+  const row = new Map<string, number>();
+  items.forEach((it, i) => { if (!it.flipped && !row.has(it.path)) row.set(it.path, i); });
+  return row;
+}
+
 /** Rows of two item lists that show the same image (by path, unflipped rows only), in the first list's order. */
 export function pairRowsByPath(a: readonly { path: string; flipped?: boolean }[], b: readonly { path: string; flipped?: boolean }[]): { a: number[]; b: number[] } {
-  const bRow = new Map<string, number>();
-  b.forEach((it, i) => { if (!it.flipped && !bRow.has(it.path)) bRow.set(it.path, i); });
+  const bRow = rowByPath(b);
   const out = { a: [] as number[], b: [] as number[] };
   a.forEach((it, i) => { const j = bRow.get(it.path); if (!it.flipped && j != null) { out.a.push(i); out.b.push(j); } });
   return out;
+}
+
+/** Row indices grouped by key (e.g. identity), groups and rows in first-seen order. */
+export function groupRows(keys: readonly string[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  keys.forEach((k, i) => { const g = groups.get(k); if (g) g.push(i); else groups.set(k, [i]); });
+  return groups;
 }

@@ -1,5 +1,6 @@
 // 2-D embeddings of feature rows with UMAP (umap-js), seeded so a report is reproducible.
 import { UMAP } from 'umap-js';
+import { groupRows } from '../features/rows.js';
 import { mulberry32 } from '../train/rng.js';
 
 export function umap2d(rows: Float32Array, dim: number, seed: number): [number, number][] {
@@ -12,9 +13,7 @@ export function umap2d(rows: Float32Array, dim: number, seed: number): [number, 
 
 /** Up to `maxIdentities` identities with the most images (≥ 2), at most `perIdentity` rows each. */
 export function pickIdentities(identities: string[], maxIdentities: number, perIdentity: number): number[] {
-  const byId = new Map<string, number[]>();
-  identities.forEach((id, i) => (byId.get(id) ?? byId.set(id, []).get(id)!).push(i));
-  return [...byId.entries()].filter(([, r]) => r.length >= 2)
+  return [...groupRows(identities).entries()].filter(([, r]) => r.length >= 2)
     .sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))
     .slice(0, maxIdentities)
     .flatMap(([, r]) => r.slice(0, perIdentity))

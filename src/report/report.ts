@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertSameSpace, type FeatureSet } from '../features/feature-set.js';
-import { gatherRows, pairRowsByPath } from '../features/rows.js';
+import { gatherRows, groupRows, pairRowsByPath } from '../features/rows.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkMapperInput, mapRows } from '../mapper/map-gallery.js';
 import { loadMapper } from '../mapper/mapper.js';
@@ -61,9 +61,7 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
     const cropSet = srcSet.hasCrops ? { set: srcSet, rows: sRows } : tgtSet.hasCrops ? { set: tgtSet, rows: tRows } : undefined;
     if (mapper.generator && cropSet) {
       const perRow = pickIdentities(identities, 8, 4);
-      const groups = new Map<string, number[]>();
-      for (const i of perRow) (groups.get(identities[i]) ?? groups.set(identities[i], []).get(identities[i])!).push(i);
-      const picked = [...groups.values()];
+      const picked = [...groupRows(perRow.map((i) => identities[i])).values()].map((g) => g.map((k) => perRow[k]));
       const flat = picked.flat();
       const real = gatherRows(cropSet.set.crops(), FACE_SIZE * FACE_SIZE * 3, flat.map((i) => cropSet.rows[i]));
       const fake = reconstruct(mapper.generator, gatherRows(X, ds, flat), ds);
