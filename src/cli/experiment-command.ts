@@ -1,7 +1,8 @@
 // `r3an experiment table5|table3`: the paper's experiments on a user's dataset and zoo models.
-import { ZOO } from '../faces/zoo.js';
+import { ZOO, zooEntry } from '../faces/zoo.js';
 import { runExperiment, type ExperimentKind, type ExperimentResults, type ExperimentSpec } from '../experiment/experiment.js';
 import type { StageHooks } from '../experiment/stages.js';
+import { findPairsFile, runTable2 } from '../experiment/table2.js';
 import { makeConfig, DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { ARCHS, isArch, TABLE3_ROWS, type Arch } from '../train/presets.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, numberOption, parse, required, UsageError } from './args.js';
@@ -17,15 +18,20 @@ export const DEFAULT_FC_EPOCHS = 20;
 export const EXPERIMENT_HELP = `r3an experiment — the paper's experiments on your data (cached, resumable)
 
 Usage:
+  r3an experiment table2 --data DIR --models all|A,B,… --out DIR [--pairs FILE] [--pairs-only]
   r3an experiment table5 --data DIR --models A,B[,C…] --out DIR [options]
   r3an experiment table3 --data DIR --source A --target B --out DIR [options]
 
+table2: each model's own quality: LFW 10-fold verification on the official pairs file (--pairs,
+        default pairs.txt in or beside DIR) and closed-set identification rank-1, beside the
+        authors' published LFW figure. Extracts every image of DIR (--pairs-only: just the images
+        the pairs file names; LFW: 7,701 of 13,233). One feature set per model in DIR/features/.
 table5: for every ordered pair of models, Src→Src and Tgt→Tgt identification, then each mapper's
         Src→Tgt (default mappers: ${DEFAULT_TABLE5_ARCHS.join(', ')}).
 table3: every row of the paper's Table 3 (${TABLE3_ROWS.join(', ')}) on one model pair.
 
   --data DIR         images laid out one folder per identity (e.g. ../shared/data/lfw/lfw-deepfunneled)
-  --models A,B,…     zoo models (${Object.keys(ZOO).join(', ')})
+  --models A,B,…     zoo models (${Object.keys(ZOO).join(', ')}), or model spec files
   --source/--target  the pair for table3
   --out DIR          experiment directory: features, split, mappers, evaluations, results, report
   --archs LIST       mappers to train (default table5: ${DEFAULT_TABLE5_ARCHS.join(',')}; table3: ${TABLE3_ROWS.join(',')})
@@ -64,7 +70,7 @@ function parseArchs(s: string | undefined, fallback: readonly Arch[]): Arch[] {
 }
 
 function checkModel(id: string): string {
-  if (!ZOO[id]) throw new UsageError(`unknown model "${id}" (r3an models lists ${Object.keys(ZOO).join(', ')})`);
+  try { zooEntry(id); } catch (e) { throw new UsageError((e as Error).message); }
   return id;
 }
 
@@ -73,11 +79,20 @@ export async function experimentCommand(argv: string[]): Promise<void> {
   const { values } = parse(rest, {
     data: { type: 'string' }, models: { type: 'string' }, source: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' },
     archs: { type: 'string' }, 'test-fraction': { type: 'string' }, seed: { type: 'string' }, epochs: { type: 'string' }, 'fc-epochs': { type: 'string' },
-    batch: { type: 'string' }, 'micro-batch': { type: 'string' }, ...DATASET_OPTIONS, ...BACKEND_OPTIONS,
+    batch: { type: 'string' }, 'micro-batch': { type: 'string' }, 'pairs-only': { type: 'boolean' }, ...DATASET_OPTIONS, ...BACKEND_OPTIONS,
   });
   if (values.help || !kind || kind.startsWith('-')) { console.log(EXPERIMENT_HELP); return; }
-  if (kind !== 'table5' && kind !== 'table3') throw new UsageError(`unknown experiment "${kind}" (table5 or table3)`);
+  if (kind !== 'table5' && kind !== 'table3' && kind !== 'table2') throw new UsageError(`unknown experiment "${kind}" (table2, table5 or table3)`);
   const data = required(values, 'data'), out = required(values, 'out');
+  if (kind === 'table2') {
+    const list = required(values, 'models');
+    const models = list === 'all' ? Object.keys(ZOO) : list.split(',').map(checkModel);
+    await backendFromArgs(values);
+    const r = await runTable2({ data, pairs: findPairsFile(data, values.pairs as string | undefined), models, out, pairsOnly: Boolean(values['pairs-only']), command: `r3an experiment ${argv.join(' ')}` }, consoleHooks());
+    for (const x of r.rows) console.log(`${x.model}: LFW verification ${(100 * x.verification.mean).toFixed(2)} ± ${(100 * x.verification.std).toFixed(2)}%, rank-1 ${(100 * x.identification.rank1).toFixed(2)}%`);
+    console.log(`results: ${out}/table2.json, ${out}/table2.md`);
+    return;
+  }
   let models: string[], pairs: [string, string][];
   if (kind === 'table5') {
     models = required(values, 'models').split(',').map(checkModel);

@@ -1,4 +1,5 @@
 import { extractFeatures } from '../faces/extract.js';
+import { CUSTOM_MODEL_HELP } from '../faces/custom-model.js';
 import { ZOO } from '../faces/zoo.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, parse, required } from './args.js';
 import { backendFromArgs } from './backend-options.js';
@@ -11,7 +12,8 @@ export const EXTRACT_HELP = `r3an extract — face features (and crops) of a dat
 Usage: r3an extract --data DIR --model ID --out FS [--crops] [--flip] [--limit N] [--per-identity N] [--min-per-identity N] [--pairs FILE]
 
   --data DIR         images laid out one folder per identity: DIR/<identity>/<image>
-  --model ID         ${Object.keys(ZOO).join(' | ')} (r3an models describes them)
+  --model ID         ${Object.keys(ZOO).join(' | ')} (r3an models describes them),
+                     or the path of your own model's spec file (see r3an models --help)
   --out FS           output feature set; work in progress lives in FS.partial and a rerun resumes it
   --crops            also store 56×56 RGB face crops (needed to train R³AN's reconstruction path)
   --flip             also extract each mirrored image (extra rows marked flipped)
@@ -23,7 +25,9 @@ Images that fail to decode or show no face are listed in the manifest's "skipped
 
 export const MODELS_HELP = `r3an models — the face-recognition models r3an can extract features with
 
-Usage: r3an models [--json]`;
+Usage: r3an models [--json]
+
+${CUSTOM_MODEL_HELP}`;
 
 export async function extractCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
@@ -49,8 +53,12 @@ export async function extractCommand(argv: string[]): Promise<void> {
 export async function modelsCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { json: { type: 'boolean' } });
   if (values.help) { console.log(MODELS_HELP); return; }
-  const rows = Object.values(ZOO).map(({ id, dim, inputSize, package: pkg, description, preprocessing }) => ({ id, dim, inputSize, package: pkg, description, preprocessing }));
+  const rows = Object.values(ZOO).map(({ id, dim, inputSize, package: pkg, description, preprocessing, published, caveat }) => ({ id, dim, inputSize, package: pkg, description, preprocessing, published, caveat }));
   if (values.json) { console.log(JSON.stringify(rows, null, 2)); return; }
   console.log(`${'id'.padEnd(22)} ${'dim'.padStart(5)} ${'input'.padStart(8)}  package / description`);
-  for (const r of rows) console.log(`${r.id.padEnd(22)} ${String(r.dim).padStart(5)} ${`${r.inputSize}×${r.inputSize}`.padStart(8)}  ${r.package}: ${r.description}`);
+  for (const r of rows) {
+    console.log(`${r.id.padEnd(22)} ${String(r.dim).padStart(5)} ${`${r.inputSize}×${r.inputSize}`.padStart(8)}  ${r.package}: ${r.description}`);
+    if (r.caveat) console.log(`${''.padEnd(38)}  caveat: ${r.caveat}`);
+  }
+  console.log(`\nYour own TF.js model: r3an models --help`);
 }

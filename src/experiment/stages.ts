@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { extractFeatures } from '../faces/extract.js';
 import { listDataset, type DatasetOptions } from '../faces/dataset.js';
+import { zooEntry } from '../faces/zoo.js';
 import { FeatureSet } from '../features/feature-set.js';
 import { writeFeatureSubset } from '../features/subset.js';
 import { gatherRows, pairRowsByPath } from '../features/rows.js';
@@ -23,12 +24,13 @@ export interface StageHooks {
   trainEvents?: (label: string, config: TrainConfig) => TrainEvents;
 }
 
-/** The model's features over the dataset (with crops); an existing complete set is reused. */
-export async function ensureFeatures(ws: Workspace, model: string, data: string, dataset: DatasetOptions, hooks: StageHooks): Promise<FeatureSet> {
+/** The model's features over the dataset (with crops unless asked not to); an existing complete set is reused. */
+export async function ensureFeatures(ws: Workspace, model: string, data: string, dataset: DatasetOptions, hooks: StageHooks, crops = true): Promise<FeatureSet> {
   const dir = ws.features(model);
   if (fs.existsSync(dir)) {
     const set = FeatureSet.open(dir);
-    if (set.model.id !== model) throw new Error(`${dir}: holds features of ${set.model.id}, not ${model}`);
+    const id = zooEntry(model).id;
+    if (set.model.id !== id) throw new Error(`${dir}: holds features of ${set.model.id}, not ${id}`);
     const listed = listDataset(data, dataset).map((i) => i.path);
     const have = new Set([...set.items.map((i) => i.path), ...(set.manifest.skipped ?? []).map((s) => s.path)]);
     if (listed.length !== have.size || listed.some((p) => !have.has(p))) {
@@ -39,7 +41,7 @@ export async function ensureFeatures(ws: Workspace, model: string, data: string,
   }
   hooks.log(`features ${model}: extracting ${data} → ${dir}`);
   const p = hooks.extractProgress?.(model);
-  const r = await extractFeatures({ ...dataset, data, model, out: dir, crops: true, onLog: hooks.log, onStart: p?.onStart, onImage: (_i, o) => p?.onImage?.(o) });
+  const r = await extractFeatures({ ...dataset, data, model, out: dir, crops, onLog: hooks.log, onStart: p?.onStart, onImage: (_i, o) => p?.onImage?.(o) });
   p?.onEnd?.();
   hooks.log(`features ${model}: ${r.rows} rows, ${r.skipped.length} images skipped`);
   return FeatureSet.open(dir);

@@ -2,6 +2,7 @@
 // model. Resumable: rows are appended to OUT.partial/ as they are computed; a rerun skips what is done.
 // The finished feature set replaces OUT atomically. Undecodable or face-less images are listed with
 // the reason and never stop the run.
+import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFeatureSet, type FeatureItem } from '../features/feature-set.js';
@@ -39,6 +40,7 @@ function readLines<T>(file: string): T[] {
 
 export async function extractFeatures(req: ExtractRequest): Promise<ExtractResult> {
   const entry = zooEntry(req.model);
+  if (entry.caveat) req.onLog?.(`warning: ${entry.id}: ${entry.caveat}`);
   const items = listDataset(req.data, req);
   if (items.length === 0) throw new Error(`${req.data}: no images found`);
   const partial = `${req.out}.partial`;
@@ -73,8 +75,10 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
   if (done.length) req.onLog?.(`resuming: ${done.length} of ${items.length} images already done`);
   req.onStart?.(items.length, done.length);
   const t0 = Date.now();
+  let processed = 0;
   for (const item of items) {
     if (doneSet.has(item.path)) continue;
+    processed++;
     const file = path.join(req.data, item.path);
     let record: Done;
     try {
@@ -122,6 +126,7 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
     model: embedder.lineage, items: outItems, features,
     ...(cropBytes ? { crops: new Uint8Array(cropBytes.buffer, cropBytes.byteOffset, n * CROP_BYTES) } : {}),
     skipped, dataset: { root: path.resolve(req.data) },
+    extraction: { images: processed, seconds: (Date.now() - t0) / 1000, backend: tf.getBackend() },
   });
   fs.rmSync(partial, { recursive: true, force: true });
   return { rows: n, skipped, multiFace, seconds: (Date.now() - t0) / 1000 };

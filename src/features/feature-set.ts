@@ -48,8 +48,12 @@ export interface FeatureSetManifest {
   skipped?: { path: string; reason: string }[];
   mappedFrom?: MappedLineage;
   dataset?: { root: string };
+  /** throughput of the extraction that wrote the set (the last run's images and seconds, when resumed) */
+  extraction?: ExtractionStats;
   createdAt: string;
 }
+
+export interface ExtractionStats { images: number; seconds: number; backend: string; threads?: number }
 
 export class FeatureSetError extends Error {}
 
@@ -129,6 +133,7 @@ export interface NewFeatureSet {
   skipped?: { path: string; reason: string }[];
   mappedFrom?: MappedLineage;
   dataset?: { root: string };
+  extraction?: ExtractionStats;
 }
 
 export function buildManifest(fs_: Omit<NewFeatureSet, 'features' | 'crops'> & { hasCrops: boolean }): FeatureSetManifest {
@@ -142,6 +147,7 @@ export function buildManifest(fs_: Omit<NewFeatureSet, 'features' | 'crops'> & {
     ...(fs_.skipped?.length ? { skipped: fs_.skipped } : {}),
     ...(fs_.mappedFrom ? { mappedFrom: fs_.mappedFrom } : {}),
     ...(fs_.dataset ? { dataset: fs_.dataset } : {}),
+    ...(fs_.extraction ? { extraction: fs_.extraction } : {}),
     createdAt: new Date().toISOString(),
   };
 }

@@ -61,3 +61,17 @@ export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
 export function loadLayersModelFromDir(dir: string): Promise<tf.LayersModel> {
   return tf.loadLayersModel(fileHandler(path.join(dir, MODEL_JSON)));
 }
+
+/** Any TF.js model.json on disk: graph models (converted from TF/ONNX) and layers models (Keras). */
+export async function loadTfjsModelFile(modelJsonPath: string): Promise<{ predict(x: tf.Tensor): tf.Tensor; format: string }> {
+  if (!fs.existsSync(modelJsonPath)) throw new Error(`${modelJsonPath}: model file not found`);
+  let format: string;
+  try { format = (JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as { format?: string }).format ?? 'layers-model'; } catch (e) { throw new Error(`${modelJsonPath}: not a TF.js model.json (${(e as Error).message})`); }
+  const first = (o: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor => (o instanceof tf.Tensor ? o : Array.isArray(o) ? o[0] : Object.values(o)[0]);
+  if (format === 'graph-model') {
+    const m = await tf.loadGraphModel(fileHandler(modelJsonPath));
+    return { format, predict: (x) => first(m.execute(x)) };
+  }
+  const m = await tf.loadLayersModel(fileHandler(modelJsonPath));
+  return { format, predict: (x) => first(m.predict(x) as tf.Tensor | tf.Tensor[]) };
+}

@@ -23,7 +23,7 @@ function separation(fs_: FeatureSet): { same: number; diff: number } {
   return { same: sum[0] / count[0], diff: sum[1] / count[1] };
 }
 
-for (const [model, dim] of [['human/faceres', 1024], ['faceapi/recognition', 128]] as const) {
+for (const [model, dim] of [['human/faceres', 1024], ['faceapi/recognition', 128], ['human/mobileface', 256]] as const) {
   test(`${model}: ${dim}-d unit-norm features of real faces; same person closer than different people`, { skip: !fs.existsSync(BBT_DIR) && 'no ../shared/data' }, async () => {
     await useWasm();
     const out = path.join(tmpDir(), 'fs');
