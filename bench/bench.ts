@@ -1,6 +1,7 @@
 // `npm run bench`: training seconds/iteration and mapping features/s per backend configuration,
 // as medians after warm-up, with achieved GFLOP/s from the networks' multiply-add count and peak RSS.
-// Usage: node dist/bench/bench.js [--iters N] [--dim D] [--configs wasm-1,wasm-2,cpu] [--batches 64] [--map-batch 256]
+// `map` is measured on TF.js and, where onnxruntime-node is installed, on onnxruntime (same thread count).
+// Usage: node dist/bench/bench.js [--iters N] [--dim D] [--configs wasm-1,wasm-2,cpu] [--batches 64] [--map-batch 256] [--skip-train]
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -9,11 +10,13 @@ import { initBackend } from '../src/backend/backend.js';
 import { makeConfig } from '../src/train/config.js';
 import { GanTrainer } from '../src/train/trainers.js';
 import { mapRows } from '../src/mapper/map-gallery.js';
+import { createMappingRunner, loadOnnxRuntime } from '../src/mapper/onnx-runtime.js';
 
 const { values } = parseArgs({ options: {
   iters: { type: 'string', default: '3' }, dim: { type: 'string', default: '512' },
   configs: { type: 'string', default: 'wasm-2' }, batches: { type: 'string', default: '64' },
   'map-batch': { type: 'string', default: '256' }, 'micro-batch': { type: 'string', default: '32' },
+  'skip-train': { type: 'boolean', default: false },
 } });
 const iters = Number(values.iters), dim = Number(values.dim), mapBatch = Number(values['map-batch']);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -62,11 +65,13 @@ for (const cfgName of configs) {
       crops: Uint8Array.from({ length: batch * 56 * 56 * 3 }, () => Math.random() * 255),
     };
     const rows = Array.from({ length: batch }, (_, i) => i);
-    trainer.step(rows, data);
-    const times: number[] = [];
-    for (let i = 0; i < iters; i++) { const t0 = performance.now(); trainer.step(rows, data); times.push((performance.now() - t0) / 1000); sampleRss(); }
-    const s = median(times);
-    console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: ${s.toFixed(2)} s/iter  ${(batch / s).toFixed(1)} samples/s  ${(2 * macsPerSample * batch / s / 1e9).toFixed(1)} GFLOP/s (≈${(macsPerSample / 1e6).toFixed(0)} M MACs/sample/iter)  peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GB`);
+    if (!values['skip-train']) {
+      trainer.step(rows, data);
+      const times: number[] = [];
+      for (let i = 0; i < iters; i++) { const t0 = performance.now(); trainer.step(rows, data); times.push((performance.now() - t0) / 1000); sampleRss(); }
+      const s = median(times);
+      console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: ${s.toFixed(2)} s/iter  ${(batch / s).toFixed(1)} samples/s  ${(2 * macsPerSample * batch / s / 1e9).toFixed(1)} GFLOP/s (≈${(macsPerSample / 1e6).toFixed(0)} M MACs/sample/iter)  peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GB`);
+    }
     const x = Float32Array.from({ length: mapBatch * dim }, () => Math.random() - 0.5);
     const mapping = trainer.mapping();
     mapRows(mapping, x, dim, dim, true);
@@ -75,6 +80,17 @@ for (const cfgName of configs) {
     const ms = median(mt);
     const fwd = forwardMacs(g) + forwardMacs(e);
     console.log(`map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / ms).toFixed(0)} features/s  ${(2 * fwd * mapBatch / ms / 1e9).toFixed(1)} GFLOP/s (${(fwd / 1e6).toFixed(0)} M MACs/feature)`);
+    if (await loadOnnxRuntime()) {
+      const runner = await createMappingRunner(mapping, 'onnx', info.threads);
+      const ref = mapRows(mapping, x, dim, dim, false);
+      const y = await runner.run(x, dim, dim, false);
+      let diff = 0, scale = 0; for (let i = 0; i < y.length; i++) { diff = Math.max(diff, Math.abs(y[i] - ref[i])); scale = Math.max(scale, Math.abs(ref[i])); }
+      const ot: number[] = [];
+      for (let i = 0; i < Math.max(iters, 5); i++) { const t0 = performance.now(); await runner.run(x, dim, dim, true); ot.push((performance.now() - t0) / 1000); }
+      const os_ = median(ot);
+      console.log(`map    ${`onnxruntime(${info.threads})`.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / os_).toFixed(0)} features/s  ${(2 * fwd * mapBatch / os_ / 1e9).toFixed(1)} GFLOP/s  max |onnx − tfjs| ${diff.toExponential(1)} (max |tfjs| ${scale.toExponential(1)})`);
+      await runner.dispose();
+    }
     trainer.dispose();
   }
 }

@@ -5,6 +5,7 @@ import { FeatureSet, FeatureSetError, FeatureSetStreamWriter, spaceOf } from '..
 import { l2NormalizeRows } from '../eval/similarity.js';
 import { predictRows } from '../train/validation.js';
 import type { LoadedMapper } from './mapper.js';
+import type { MappingRunner } from './onnx-runtime.js';
 
 export interface MapOptions { chunkRows?: number; onChunk?: (rows: number) => void }
 
@@ -23,7 +24,8 @@ export function mapRows(mapping: tf.LayersModel, x: Float32Array, ds: number, dt
   return normalize ? l2NormalizeRows(y, dt) : y;
 }
 
-export function mapFeatureSet(mapper: LoadedMapper, input: FeatureSet, outDir: string, opts: MapOptions = {}): void {
+/** Maps a whole feature set chunk by chunk through `runner` (onnxruntime or TF.js) into outDir, atomically. */
+export async function mapFeatureSet(mapper: LoadedMapper, runner: MappingRunner, input: FeatureSet, outDir: string, opts: MapOptions = {}): Promise<void> {
   checkMapperInput(mapper, input);
   const { source, target } = mapper.manifest;
   const chunk = opts.chunkRows ?? 4096;
@@ -36,7 +38,7 @@ export function mapFeatureSet(mapper: LoadedMapper, input: FeatureSet, outDir: s
   try {
     for (let s = 0; s < input.count; s += chunk) {
       const e = Math.min(input.count, s + chunk);
-      writer.append(mapRows(mapper.mapping, input.rows(s, e), source.dim, target.dim, target.normalization === 'l2'));
+      writer.append(await runner.run(input.rows(s, e), source.dim, target.dim, target.normalization === 'l2'));
       opts.onChunk?.(e - s);
     }
   } catch (err) { writer.abort(); throw err; }

@@ -1,0 +1,69 @@
+// The onnxruntime fast path for `map` gives the TF.js reference's numbers, for every kind of mapping.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { buildExtractor } from '../../src/nn/extractor.js';
+import { buildGenerator } from '../../src/nn/generator.js';
+import { seedStream } from '../../src/nn/init.js';
+import { buildMlp } from '../../src/nn/mlp.js';
+import { composeMapping } from '../../src/nn/mapping.js';
+import { fitRidge, ridgeModel } from '../../src/nn/linear.js';
+import { loadLayersModelFromDir, saveLayersModel } from '../../src/io/model-files.js';
+import { createMappingRunner, loadOnnxRuntime } from '../../src/mapper/onnx-runtime.js';
+import { useWasm } from '../helpers/backend.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const ds = 48, dt = 40, n = 37;
+
+/** Random but non-trivial batch-norm statistics, so inference-mode BN is really exercised. */
+function randomiseBatchNorm(model: tf.LayersModel): void {
+  const visit = (layers: tf.layers.Layer[]) => {
+    for (const l of layers) {
+      const inner = (l as unknown as { layers?: tf.layers.Layer[] }).layers;
+      if (inner) visit(inner);
+      if (l.getClassName() === 'BatchNormalization') {
+        l.setWeights(l.getWeights().map((w, i) => (i === 3 ? tf.randomUniform(w.shape, 0.5, 2, 'float32', 10 + i) : tf.randomNormal(w.shape, 0, 0.3, 'float32', 20 + i))));
+      }
+    }
+  };
+  visit(model.layers);
+}
+
+const builders: Record<string, () => tf.LayersModel> = {
+  linear: () => {
+    const x = tf.randomNormal([200, ds], 0, 1, 'float32', 1).dataSync() as Float32Array, y = tf.randomNormal([200, dt], 0, 1, 'float32', 2).dataSync() as Float32Array;
+    return ridgeModel(fitRidge(x, y, 200, ds, dt));
+  },
+  fc: () => buildMlp(ds, dt, [64, 32], seedStream(3)),
+  r3an: () => { const s = seedStream(4); const m = composeMapping(buildGenerator(ds, s), buildExtractor(dt, s)); randomiseBatchNorm(m); return m; },
+};
+
+for (const [kind, build] of Object.entries(builders)) {
+  test(`onnxruntime maps like TF.js: ${kind} (saved and reloaded mapping)`, async (t) => {
+    if (!(await loadOnnxRuntime())) { t.skip('onnxruntime-node is not installed'); return; }
+    await useWasm();
+    const dir = path.join(tmpDir(), kind);
+    await saveLayersModel(build(), dir);
+    const mapping = await loadLayersModelFromDir(dir);
+    const x = tf.randomNormal([n, ds], 0, 1, 'float32', 5).dataSync() as Float32Array;
+    const ref = await (await createMappingRunner(mapping, 'tfjs')).run(x, ds, dt, false);
+    const onnx = await createMappingRunner(mapping, 'onnx', 1);
+    assert.equal(onnx.runtime, 'onnxruntime');
+    const got = await onnx.run(x, ds, dt, false);
+    await onnx.dispose();
+    let maxDiff = 0, scale = 0;
+    for (let i = 0; i < ref.length; i++) { maxDiff = Math.max(maxDiff, Math.abs(got[i] - ref[i])); scale = Math.max(scale, Math.abs(ref[i])); }
+    assert.ok(scale > 1e-3, 'the mapping produces non-trivial output');
+    assert.ok(maxDiff <= 1e-4 * Math.max(1, scale), `max |onnx − tfjs| = ${maxDiff} (output scale ${scale})`);
+    mapping.dispose();
+  });
+}
+
+test('--runtime onnx fails clearly when onnxruntime is missing; auto falls back to TF.js', async (t) => {
+  if (await loadOnnxRuntime()) { t.skip('onnxruntime-node is installed here'); return; }
+  await useWasm();
+  const m = buildMlp(ds, dt, [8], seedStream(1));
+  await assert.rejects(createMappingRunner(m, 'onnx'), /onnxruntime-node is not installed/);
+  assert.equal((await createMappingRunner(m, 'auto')).runtime, 'tfjs');
+});
