@@ -94,6 +94,17 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: string[]): string {
       const k = pair(c.kernelSize), s = pair(c.strides);
       if (pair(c.dilationRate ?? 1) !== 1) throw new Error(`ONNX export: dilated convolution ${name} is not supported`);
       const [, h, w] = inShape;
+      if (cls === 'Conv2DTranspose' && h === 1 && w === 1 && c.padding === 'valid') {
+        // from a 1×1 map this is a matrix product (onnxruntime's ConvTranspose is slow at it):
+        // (N, in) × (in, out·k·k) → (N, out, k, k); the same weights, permuted to (in, out, kh, kw)
+        const [, , kout, kin] = kernel.shape as [number, number, number, number];
+        const flat = b.op('Flatten', [x], `${name}_flat`, { axis: 1 });
+        const W = permute(kernel.data, kernel.shape, [3, 2, 0, 1]);
+        let y = b.op('Gemm', [flat, b.constant(`${name}_W`, [kin, kout * k * k], W)], name);
+        y = b.op('Reshape', [y, b.constant(`${name}_shape`, [4], BigInt64Array.from([0n, BigInt(kout), BigInt(k), BigInt(k)]))], `${name}_map`);
+        if (bias) y = b.op('Add', [y, b.constant(`${name}_b`, [kout, 1, 1], bias.data)], `${name}_bias`);
+        return activation(b, y, c.activation, `${name}_act`);
+      }
       let W: Float32Array, dims: number[];
       const attrs: Record<string, number | number[]> = { kernel_shape: [k, k], strides: [s, s] };
       const [, , kin, kout] = kernel.shape as [number, number, number, number];
