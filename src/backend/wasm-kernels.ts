@@ -136,7 +136,10 @@ const conv2DBackpropInputViaConv: Kernel = ({ inputs, backend, attrs }) => {
   return s.done(s.k('Conv2D', { x: dp, filter: wf }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] }));
 };
 
-// dx via one matmul (dy · W^T) then col2im by padded shifts summed with AddN: best for 1×1 kernels and tiny maps.
+// dx via one matmul, cols[m, (kh,kw,ci)] = Σ_co dy[m, co]·W[kh,kw,ci,co], then col2im: a loop on the wasm
+// heap adding each column block into its output pixel. Best for 1×1 kernels and tiny maps. The matmul
+// is arranged so the smaller operand is the one transposed: with few rows (M < K) it computes colsᵀ =
+// W·dyᵀ, transposing dy (M·Co values) instead of the filter (K·Co values, 4 M for the generator's first layer).
 const conv2DBackpropInputCol2im: Kernel = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs;
   requireNHWC(attrs.dataFormat);
@@ -145,21 +148,36 @@ const conv2DBackpropInputCol2im: Kernel = ({ inputs, backend, attrs }) => {
   const [KH, KW, , Co] = filter.shape;
   const { top, left } = c.padInfo;
   const Ho = dy.shape[1], Wo = dy.shape[2], sH = c.strideHeight, sW = c.strideWidth;
+  const M = N * Ho * Wo, K = KH * KW * Ci;
   const s = scratch(backend);
-  const wt = s.reshape(s.k('Transpose', { x: filter }, { perm: [3, 0, 1, 2] }), [Co, KH * KW * Ci]);
-  const cols = s.matmul(s.reshape(dy, [N * Ho * Wo, Co]), wt);
+  const dy2 = s.reshape(dy, [M, Co]);
+  const transposed = M < K;
+  const cols = transposed
+    ? s.matmul(s.reshape(filter, [K, Co]), s.transpose2d(dy2)) // [K, M]
+    : s.matmul(dy2, s.reshape(s.k('Transpose', { x: filter }, { perm: [3, 0, 1, 2] }), [Co, K])); // [M, K]
   const pointwise = KH === 1 && KW === 1 && sH === 1 && sW === 1 && top === 0 && left === 0 && Ho === H && Wo === W;
   const fromPixel = Ho === 1 && Wo === 1 && top === 0 && left === 0 && KH === H && KW === W;
-  if (pointwise || fromPixel) return s.done(s.reshape(cols, [N, H, W, Ci]));
-  const HP = Math.max((Ho - 1) * sH + KH, top + H, KH - 1 + Ho * sH), WP = Math.max((Wo - 1) * sW + KW, left + W, KW - 1 + Wo * sW);
-  const c4 = s.reshape(cols, [N, Ho, Wo, KH * KW * Ci]);
-  const parts: TensorInfo[] = [];
-  for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
-    const tap = s.k('Slice', { x: c4 }, { begin: [0, 0, 0, (kh * KW + kw) * Ci], size: [N, Ho, Wo, Ci] });
-    parts.push(s.padSpatial(s.zeroInsert(tap, sH, sW), kh, HP - kh - Ho * sH, kw, WP - kw - Wo * sW));
+  if (pointwise || fromPixel) return s.done(s.reshape(transposed ? s.transpose2d(cols) : cols, [N, H, W, Ci]));
+  const heap = backend as unknown as HeapBackend;
+  const out = heap.makeOutput([N, H, W, Ci], 'float32');
+  // views on the wasm heap only after the allocation: growing the memory detaches older views
+  const cv = heap.typedArrayFromHeap(cols) as Float32Array, ov = heap.typedArrayFromHeap(out) as Float32Array;
+  ov.fill(0);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) for (let kh = 0; kh < KH; kh++) {
+    const ih = oh * sH + kh - top;
+    if (ih < 0 || ih >= H) continue;
+    for (let ow = 0; ow < Wo; ow++) {
+      const m = (n * Ho + oh) * Wo + ow;
+      for (let kw = 0; kw < KW; kw++) {
+        const iw = ow * sW + kw - left;
+        if (iw < 0 || iw >= W) continue;
+        const dst = ((n * H + ih) * W + iw) * Ci, k0 = (kh * KW + kw) * Ci;
+        if (transposed) for (let ci = 0; ci < Ci; ci++) ov[dst + ci] += cv[(k0 + ci) * M + m];
+        else { const src = m * K + k0; for (let ci = 0; ci < Ci; ci++) ov[dst + ci] += cv[src + ci]; }
+      }
+    }
   }
-  const sum = parts.length === 1 ? parts[0] : s.k('AddN', parts);
-  return s.done(s.k('Slice', { x: sum }, { begin: [0, top, left, 0], size: [N, H, W, Ci] }));
+  return s.done(out);
 };
 
 const conv2DBackpropInput: Kernel = (args) => {
@@ -279,6 +297,40 @@ export const FAST_REPLACEMENT_KERNELS = ['Conv2DBackpropInput', 'BatchMatMul', '
 
 let installed: 'none' | 'grad' | 'fast' = 'none';
 
+// ReLU6 (clipByValue) backward in one pass: dy where min ≤ x ≤ max, else 0. TF.js composes it from
+// GreaterEqual, LessEqual, LogicalAnd, ZerosLike and Select — five full passes over every activation.
+const CLIP_GRAD = 'R3anClipByValueGrad';
+const clipByValueGrad: Kernel = ({ inputs, backend, attrs }) => {
+  const { dy, x } = inputs;
+  const heap = backend as unknown as HeapBackend;
+  const out = heap.makeOutput(dy.shape, 'float32');
+  const lo = attrs.clipValueMin as number, hi = attrs.clipValueMax as number;
+  const xv = heap.typedArrayFromHeap(x) as Float32Array, dv = heap.typedArrayFromHeap(dy) as Float32Array, ov = heap.typedArrayFromHeap(out) as Float32Array;
+  for (let i = 0; i < ov.length; i++) { const v = xv[i]; ov[i] = v >= lo && v <= hi ? dv[i] : 0; }
+  return out;
+};
+
+let clipGradientRegistered = false;
+/** The ClipByValue gradient: the fused kernel on wasm with fast kernels, TF.js's own composition otherwise. */
+function registerClipGradient(): void {
+  if (clipGradientRegistered) return;
+  clipGradientRegistered = true;
+  tf.registerGradient({
+    kernelName: 'ClipByValue', inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as tf.Tensor[];
+      const { clipValueMin, clipValueMax } = attrs as unknown as { clipValueMin: number; clipValueMax: number };
+      const d = dy as tf.Tensor;
+      const fused = installed === 'fast' && tf.getBackend() === BACKEND && d.dtype === 'float32' && x.dtype === 'float32';
+      return {
+        x: () => (fused
+          ? tf.engine().runKernel(CLIP_GRAD, { dy: d, x }, { clipValueMin, clipValueMax }) as tf.Tensor
+          : tf.where(tf.logicalAnd(tf.greaterEqual(x, clipValueMin), tf.lessEqual(x, clipValueMax)), d, tf.zerosLike(d))),
+      };
+    },
+  });
+}
+
 /**
  * Registers r3an's wasm kernels. Call after `tf.setBackend('wasm')`. `fast` also replaces the slow
  * kernels; without it only the missing gradient kernels are added (the reference for tests).
@@ -298,6 +350,8 @@ export function installWasmKernels({ fast = true }: { fast?: boolean } = {}): vo
   set('Conv2DBackpropFilter', conv2DBackpropFilter);
   set('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter);
   set('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput);
+  set(CLIP_GRAD, clipByValueGrad);
+  registerClipGradient();
   const replacements: Record<(typeof FAST_REPLACEMENT_KERNELS)[number], Kernel> = {
     Conv2DBackpropInput: conv2DBackpropInput, BatchMatMul: batchMatMul, Tile: tile, Sum: leadingAxesReduction(false), Mean: leadingAxesReduction(true),
   };

@@ -31,6 +31,8 @@ const convCases: { x: number[]; f: number[]; s: number; pad: 'same' | 'valid' }[
   { x: [1, 8, 8, 6], f: [1, 1, 6, 12], s: 1, pad: 'valid' },
   { x: [2, 7, 7, 12], f: [1, 1, 12, 3], s: 1, pad: 'valid' },
   { x: [2, 4, 4, 8], f: [4, 4, 8, 2], s: 1, pad: 'valid' },
+  // input gradient by col2im with more rows than columns (the untransposed matmul)
+  { x: [4, 5, 5, 2], f: [2, 2, 2, 3], s: 2, pad: 'valid' },
 ];
 
 for (const fast of [false, true]) {
@@ -71,6 +73,16 @@ for (const fast of [false, true]) {
     }
   });
 }
+
+test('ReLU6 (clipByValue) gradient, fused on wasm, matches cpu', async () => {
+  for (const fast of [true, false]) {
+    const diffs = await compare([[2, 5, 5, 7]], (x) => {
+      const y = tf.mul(x, 8); // spread values over [-8, 8] so both clip bounds are crossed
+      return [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(a, 0, 6), tf.add(a, 1))))(y)];
+    }, fast);
+    for (const d of diffs) assert.ok(d < TOL, `clip gradient [${fast ? 'fast' : 'reference'}]: max rel diff ${d}`);
+  }
+});
 
 test('fast replacements (transposed matmul, tile, leading-axis sum/mean) match cpu', async () => {
   const diffs = await compare([[3, 5, 7], [3, 4, 7], [2, 3, 4, 5]], (a, b, c) => [
