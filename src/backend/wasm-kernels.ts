@@ -76,6 +76,27 @@ function requireNHWC(dataFormat: string | undefined) {
   if (dataFormat && dataFormat !== 'NHWC') throw new Error(`r3an wasm kernels: only NHWC is supported, got ${dataFormat}`);
 }
 
+interface PatchGeometry { N: number; H: number; W: number; Ho: number; Wo: number; KH: number; KW: number; sH: number; sW: number; top: number; left: number }
+
+/**
+ * Every (output position m, input pixel, kernel tap) of a convolution whose tap falls inside the
+ * input: the shared walk of im2col (gather) and col2im (scatter-add). pixel = (n·H + ih)·W + iw, tap = kh·KW + kw.
+ */
+function forEachTap(g: PatchGeometry, visit: (m: number, pixel: number, tap: number) => void): void {
+  for (let n = 0; n < g.N; n++) for (let oh = 0; oh < g.Ho; oh++) for (let kh = 0; kh < g.KH; kh++) {
+    const ih = oh * g.sH + kh - g.top;
+    if (ih < 0 || ih >= g.H) continue;
+    for (let ow = 0; ow < g.Wo; ow++) {
+      const m = (n * g.Ho + oh) * g.Wo + ow;
+      for (let kw = 0; kw < g.KW; kw++) {
+        const iw = ow * g.sW + kw - g.left;
+        if (iw < 0 || iw >= g.W) continue;
+        visit(m, (n * g.H + ih) * g.W + iw, kh * g.KW + kw);
+      }
+    }
+  }
+}
+
 // dW[kh,kw] = pad(x)^T · shift_{kh,kw}(dilated dy): padding and plain matmuls, no strided slicing.
 const conv2DBackpropFilter: Kernel = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs;
@@ -99,19 +120,10 @@ const conv2DBackpropFilter: Kernel = ({ inputs, backend, attrs }) => {
     // views on the wasm heap only after the allocation: growing the memory detaches older views
     const xv = heap.typedArrayFromHeap(x) as Float32Array, cv = heap.typedArrayFromHeap(colsT) as Float32Array;
     cv.fill(0);
-    for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) for (let kh = 0; kh < KH; kh++) {
-      const ih = oh * sH + kh - top;
-      if (ih < 0 || ih >= H) continue;
-      for (let ow = 0; ow < Wo; ow++) {
-        const m = (n * Ho + oh) * Wo + ow;
-        for (let kw = 0; kw < KW; kw++) {
-          const iw = ow * sW + kw - left;
-          if (iw < 0 || iw >= W) continue;
-          const xBase = ((n * H + ih) * W + iw) * Ci, kBase = (kh * KW + kw) * Ci;
-          for (let ci = 0; ci < Ci; ci++) cv[(kBase + ci) * M + m] = xv[xBase + ci];
-        }
-      }
-    }
+    forEachTap({ N, H, W, Ho, Wo, KH, KW, sH, sW, top, left }, (m, pixel, tap) => {
+      const xBase = pixel * Ci, kBase = tap * Ci;
+      for (let ci = 0; ci < Ci; ci++) cv[(kBase + ci) * M + m] = xv[xBase + ci];
+    });
     dw = s.matmul(colsT, s.reshape(dy, [M, Co]));
   }
   return s.done(s.reshape(dw, [KH, KW, Ci, Co]));
@@ -163,20 +175,11 @@ const conv2DBackpropInputCol2im: Kernel = ({ inputs, backend, attrs }) => {
   // views on the wasm heap only after the allocation: growing the memory detaches older views
   const cv = heap.typedArrayFromHeap(cols) as Float32Array, ov = heap.typedArrayFromHeap(out) as Float32Array;
   ov.fill(0);
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) for (let kh = 0; kh < KH; kh++) {
-    const ih = oh * sH + kh - top;
-    if (ih < 0 || ih >= H) continue;
-    for (let ow = 0; ow < Wo; ow++) {
-      const m = (n * Ho + oh) * Wo + ow;
-      for (let kw = 0; kw < KW; kw++) {
-        const iw = ow * sW + kw - left;
-        if (iw < 0 || iw >= W) continue;
-        const dst = ((n * H + ih) * W + iw) * Ci, k0 = (kh * KW + kw) * Ci;
-        if (transposed) for (let ci = 0; ci < Ci; ci++) ov[dst + ci] += cv[(k0 + ci) * M + m];
-        else { const src = m * K + k0; for (let ci = 0; ci < Ci; ci++) ov[dst + ci] += cv[src + ci]; }
-      }
-    }
-  }
+  forEachTap({ N, H, W, Ho, Wo, KH, KW, sH, sW, top, left }, (m, pixel, tap) => {
+    const dst = pixel * Ci, k0 = tap * Ci;
+    if (transposed) for (let ci = 0; ci < Ci; ci++) ov[dst + ci] += cv[(k0 + ci) * M + m];
+    else { const src = m * K + k0; for (let ci = 0; ci < Ci; ci++) ov[dst + ci] += cv[src + ci]; }
+  });
   return s.done(out);
 };
 
