@@ -296,7 +296,17 @@ function leadingAxesReduction(mean: boolean): Kernel {
   };
 }
 
-export const FAST_REPLACEMENT_KERNELS = ['Conv2DBackpropInput', 'BatchMatMul', 'Tile', 'Sum', 'Mean'] as const;
+export const FAST_REPLACEMENT_KERNELS = ['Conv2DBackpropInput', 'BatchMatMul', 'Tile', 'Sum', 'Mean', 'Identity'] as const;
+
+// The wasm Identity copies the whole buffer, and TF.js clones every tensor it saves for the backward
+// pass. Tensor data is immutable, so sharing the buffer by reference count (as Reshape and the cpu
+// backend's Identity do) is equivalent.
+const identity: Kernel = ({ inputs, backend, attrs }) => {
+  const { x } = inputs;
+  if (x.dtype === 'string') return original.Identity({ inputs, backend, attrs });
+  (backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
 
 let installed: 'none' | 'grad' | 'fast' = 'none';
 
@@ -343,7 +353,7 @@ export function installWasmKernels({ fast = true }: { fast?: boolean } = {}): vo
   const want = fast ? 'fast' : 'grad';
   if (installed === want) return;
   for (const name of ['Transpose', 'Reshape', 'PadV2', 'Concat', 'Slice', 'AddN', 'Fill', 'Multiply', 'Add', 'Reverse',
-    'DepthwiseConv2dNative', 'Conv2D', 'BatchMatMul', 'Tile', 'Conv2DBackpropInput', 'Sum', 'Mean']) {
+    'DepthwiseConv2dNative', 'Conv2D', 'BatchMatMul', 'Tile', 'Conv2DBackpropInput', 'Sum', 'Mean', 'Identity']) {
     if (!original[name]) original[name] = kernelOf(name);
   }
   const set = (name: string, fn: Kernel) => {
@@ -356,7 +366,7 @@ export function installWasmKernels({ fast = true }: { fast?: boolean } = {}): vo
   set(CLIP_GRAD, clipByValueGrad);
   registerClipGradient();
   const replacements: Record<(typeof FAST_REPLACEMENT_KERNELS)[number], Kernel> = {
-    Conv2DBackpropInput: conv2DBackpropInput, BatchMatMul: batchMatMul, Tile: tile, Sum: leadingAxesReduction(false), Mean: leadingAxesReduction(true),
+    Conv2DBackpropInput: conv2DBackpropInput, BatchMatMul: batchMatMul, Tile: tile, Sum: leadingAxesReduction(false), Mean: leadingAxesReduction(true), Identity: identity,
   };
   for (const name of FAST_REPLACEMENT_KERNELS) set(name, fast ? replacements[name] : original[name]);
   installed = want;

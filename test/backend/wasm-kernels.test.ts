@@ -84,12 +84,28 @@ test('ReLU6 (clipByValue) gradient, fused on wasm, matches cpu', async () => {
   }
 });
 
-test('fast replacements (transposed matmul, tile, leading-axis sum/mean) match cpu', async () => {
+test('fast replacements (transposed matmul, tile, leading-axis sum/mean, identity) match cpu', async () => {
   const diffs = await compare([[3, 5, 7], [3, 4, 7], [2, 3, 4, 5]], (a, b, c) => [
     tf.matMul(a, b, false, true), tf.matMul(a, a, true, false), tf.tile(c, [2, 1, 3, 1]),
-    tf.sum(c, [0, 1, 2]), tf.mean(c, [0, 1, 2], true), tf.sum(c, [1]), tf.mean(c),
+    tf.sum(c, [0, 1, 2]), tf.mean(c, [0, 1, 2], true), tf.sum(c, [1]), tf.mean(c), tf.clone(c),
   ], true);
   for (const d of diffs) assert.ok(d < TOL, `max rel diff ${d}`);
+});
+
+test('identity by reference count: a clone outlives its disposed original, and frees its memory last', async () => {
+  await initBackend({ backend: 'wasm', threads: 1, fastKernels: true });
+  const before = tf.memory().numBytes;
+  const a = tf.tensor([1, 2, 3, 4]);
+  const b = tf.clone(a);
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3, 4]);
+  const v = tf.variable(b);
+  const z = tf.zeros([4]);
+  v.assign(z);
+  z.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3, 4], 'assigning a variable made from it leaves the clone alone');
+  b.dispose(); v.dispose();
+  assert.equal(tf.memory().numBytes, before, 'no buffer leaked');
 });
 
 test('conv2d filter gradient stays finite while the wasm heap grows under it (views re-taken after allocation)', async () => {
