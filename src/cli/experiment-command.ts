@@ -18,14 +18,14 @@ export const DEFAULT_FC_EPOCHS = 20;
 export const EXPERIMENT_HELP = `r3an experiment — the paper's experiments on your data (cached, resumable)
 
 Usage:
-  r3an experiment table2 --data DIR --models all|A,B,… --out DIR [--pairs FILE] [--pairs-only]
+  r3an experiment table2 --data DIR --models all|A,B,… --out OUT [--pairs FILE] [--pairs-only]
   r3an experiment table5 --data DIR --models A,B[,C…] --out DIR [options]
   r3an experiment table3 --data DIR --source A --target B --out DIR [options]
 
 table2: each model's own quality: LFW 10-fold verification on the official pairs file (--pairs,
         default pairs.txt in or beside DIR) and closed-set identification rank-1, beside the
         authors' published LFW figure. Extracts every image of DIR (--pairs-only: just the images
-        the pairs file names; LFW: 7,701 of 13,233). One feature set per model in DIR/features/.
+        the pairs file names; LFW: 7,701 of 13,233). One feature set per model in OUT/features/.
 table5: for every ordered pair of models, Src→Src and Tgt→Tgt identification, then each mapper's
         Src→Tgt (default mappers: ${DEFAULT_TABLE5_ARCHS.join(', ')}).
 table3: every row of the paper's Table 3 (${TABLE3_ROWS.join(', ')}) on one model pair.
