@@ -42,8 +42,8 @@ async function resolveImages(data: string | undefined, log: (m: string) => void)
   return fs.existsSync(path.join(data, LFW.archive.folder)) ? path.join(data, LFW.archive.folder) : data;
 }
 
-/** Measured rates on the 2-core development CPU: R³AN trains at ≈ 3 samples/s; ≈ 40% of LFW images train. */
-const R3AN_SAMPLES_PER_SECOND = 3;
+/** Measured rates on the 2-core development CPU: R³AN trains at ≈ 5 samples/s (npm run bench, 2 threads); ≈ 40% of LFW images train. */
+const R3AN_SAMPLES_PER_SECOND = 5;
 const TRAIN_SHARE = 0.4;
 
 function roughEstimate(images: number, models: string[], r3anEpochs: number): string {
