@@ -89,11 +89,12 @@ export function alignedPreprocessing(spec: AlignedModelSpec): Record<string, unk
   };
 }
 
-export function alignedModelEntry(spec: AlignedModelSpec, meta: Pick<ZooEntry, 'package' | 'description' | 'typicalImagesPerSecond' | 'published' | 'caveat'> & { lineageExtra?: Record<string, unknown> }): ZooEntry {
+/** lineageExtra is computed only when an embedder is created (e.g. hashing the model's weight files). */
+export function alignedModelEntry(spec: AlignedModelSpec, meta: Pick<ZooEntry, 'package' | 'description' | 'typicalImagesPerSecond' | 'published' | 'caveat'> & { lineageExtra?: () => Record<string, unknown> }): ZooEntry {
   const preprocessing = alignedPreprocessing(spec);
   const { lineageExtra, ...rest } = meta;
   return {
     id: spec.id, dim: spec.dim, inputSize: spec.inputSize, preprocessing, ...rest,
-    create: () => createAlignedEmbedder(spec, { id: spec.id, dim: spec.dim, normalization: 'l2', preprocessing: { ...preprocessing, ...lineageExtra } }),
+    create: () => createAlignedEmbedder(spec, { id: spec.id, dim: spec.dim, normalization: 'l2', preprocessing: { ...preprocessing, ...lineageExtra?.() } }),
   };
 }

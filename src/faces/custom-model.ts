@@ -53,6 +53,6 @@ export function customModelEntry(specFile: string): ZooEntry {
   if (!fs.existsSync(modelFile)) throw new Error(`${specFile}: model file ${modelFile} not found`);
   return alignedModelEntry(spec, {
     package: `your model (${path.relative(process.cwd(), modelFile) || modelFile})`, description: typeof raw.description === 'string' ? raw.description : 'user-registered TF.js model',
-    typicalImagesPerSecond: 3, lineageExtra: { spec: path.resolve(specFile), modelSha256: modelDigest(modelFile) },
+    typicalImagesPerSecond: 3, lineageExtra: () => ({ spec: path.resolve(specFile), modelSha256: modelDigest(modelFile) }),
   });
 }

@@ -94,23 +94,22 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: string[]): string {
       const k = pair(c.kernelSize), s = pair(c.strides);
       if (pair(c.dilationRate ?? 1) !== 1) throw new Error(`ONNX export: dilated convolution ${name} is not supported`);
       const [, h, w] = inShape;
-      if (cls === 'Conv2DTranspose' && h === 1 && w === 1 && c.padding === 'valid') {
-        // from a 1×1 map this is a matrix product (onnxruntime's ConvTranspose is slow at it):
-        // (N, in) × (in, out·k·k) → (N, out, k, k); the same weights, permuted to (in, out, kh, kw)
-        const [, , kout, kin] = kernel.shape as [number, number, number, number];
-        const flat = b.op('Flatten', [x], `${name}_flat`, { axis: 1 });
-        const W = permute(kernel.data, kernel.shape, [3, 2, 0, 1]);
-        let y = b.op('Gemm', [flat, b.constant(`${name}_W`, [kin, kout * k * k], W)], name);
-        y = b.op('Reshape', [y, b.constant(`${name}_shape`, [4], BigInt64Array.from([0n, BigInt(kout), BigInt(k), BigInt(k)]))], `${name}_map`);
-        if (bias) y = b.op('Add', [y, b.constant(`${name}_b`, [kout, 1, 1], bias.data)], `${name}_bias`);
-        return activation(b, y, c.activation, `${name}_act`);
-      }
       let W: Float32Array, dims: number[];
       const attrs: Record<string, number | number[]> = { kernel_shape: [k, k], strides: [s, s] };
       const [, , kin, kout] = kernel.shape as [number, number, number, number];
       if (cls === 'DepthwiseConv2D') { W = permute(kernel.data, kernel.shape, [2, 3, 0, 1]); dims = [kin * kout, 1, k, k]; attrs.group = kin; }
       // Conv2D [kh, kw, in, out] → (out, in, kh, kw); Conv2DTranspose [kh, kw, out, in] → (in, out, kh, kw)
       else { W = permute(kernel.data, kernel.shape, [3, 2, 0, 1]); dims = [kout, kin, k, k]; }
+      if (cls === 'Conv2DTranspose' && h === 1 && w === 1 && c.padding === 'valid') {
+        // from a 1×1 map this is a matrix product (onnxruntime's ConvTranspose is slow at it):
+        // (N, in) × (in, out·k·k) → (N, out, k, k), with the same (in, out, kh, kw) weights
+        const [cin, cout] = dims;
+        const flat = b.op('Flatten', [x], `${name}_flat`, { axis: 1 });
+        let y = b.op('Gemm', [flat, b.constant(`${name}_W`, [cin, cout * k * k], W)], name);
+        y = b.op('Reshape', [y, b.constant(`${name}_shape`, [4], BigInt64Array.from([0n, BigInt(cout), BigInt(k), BigInt(k)]))], `${name}_map`);
+        if (bias) y = b.op('Add', [y, b.constant(`${name}_b`, [cout, 1, 1], bias.data)], `${name}_bias`);
+        return activation(b, y, c.activation, `${name}_act`);
+      }
       if (cls === 'Conv2DTranspose') {
         const total = c.padding === 'same' ? Math.max(k - s, 0) : 0;
         attrs.pads = [Math.floor(total / 2), Math.floor(total / 2), total - Math.floor(total / 2), total - Math.floor(total / 2)];
