@@ -1,7 +1,9 @@
 // `npm run bench`: training seconds/iteration and mapping features/s per backend configuration,
 // as medians after warm-up, with achieved GFLOP/s from the networks' multiply-add count and peak RSS.
-// `map` is measured on TF.js and, where onnxruntime-node is installed, on onnxruntime (same thread count).
-// Usage: node dist/bench/bench.js [--iters N] [--dim D] [--configs wasm-1,wasm-2,cpu] [--batches 64] [--map-batch 256] [--skip-train]
+// Configurations: wasm-N (TF.js wasm, N threads), cpu (TF.js pure JS), onnx-N (training sub-steps as
+// onnxruntime graphs on N threads, TF.js wasm for the optimiser). `map` is measured on TF.js and, where
+// onnxruntime-node is installed, on onnxruntime (same thread count).
+// Usage: node dist/bench/bench.js [--iters N] [--dim D] [--configs onnx-2,wasm-2,cpu] [--batches 64] [--map-batch 256] [--skip-train]
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +12,8 @@ import { initBackend } from '../src/backend/backend.js';
 import { makeConfig } from '../src/train/config.js';
 import { GanTrainer } from '../src/train/trainers.js';
 import { mapRows } from '../src/mapper/map-gallery.js';
-import { createMappingRunner, loadOnnxRuntime } from '../src/mapper/onnx-runtime.js';
+import { createMappingRunner } from '../src/mapper/onnx-runtime.js';
+import { chooseRuntime, loadOnnxRuntime } from '../src/backend/onnxruntime.js';
 
 const { values } = parseArgs({ options: {
   iters: { type: 'string', default: '3' }, dim: { type: 'string', default: '512' },
@@ -51,10 +54,15 @@ const sampleRss = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss)
 
 for (const cfgName of configs) {
   const [backend, threadsStr] = cfgName.split('-');
-  const info = await initBackend({ backend: backend as 'wasm' | 'cpu', threads: Number(threadsStr ?? 1) });
-  const label = `${info.name}${info.name === 'wasm' ? `(${info.threads} thread${info.threads > 1 ? 's' : ''})` : ''}`;
+  const threads = Number(threadsStr ?? 1);
+  const onnx = backend === 'onnx';
+  const info = await initBackend({ backend: onnx ? 'wasm' : backend as 'wasm' | 'cpu', threads: onnx ? 1 : threads });
+  const ort = onnx ? await chooseRuntime('onnx', 'bench config onnx-N:') : null;
+  const plural = (n: number) => `${n} thread${n > 1 ? 's' : ''}`;
+  const label = onnx ? `onnxruntime(${plural(threads)})` : `${info.name}${info.name === 'wasm' ? `(${plural(info.threads)})` : ''}`;
+  const mapThreads = onnx ? threads : info.threads;
   for (const batch of values.batches!.split(',').map(Number)) {
-    const trainer = new GanTrainer(makeConfig('r3an', { batchSize: batch, microBatch: Math.min(batch, Number(values['micro-batch'])) }), dim, dim);
+    const trainer = new GanTrainer(makeConfig('r3an', { batchSize: batch, microBatch: Math.min(batch, Number(values['micro-batch'])) }), dim, dim, { ort, threads });
     const g = trainer.nets.generator, d = trainer.nets.discriminator, e = trainer.nets.extractor;
     // forward+backward ≈ 3× forward. Per iteration: G forward in the D step, forward+backward in the G and
     // joint steps (7×); D forward+backward on real and fake, and again in the G step (9×); E in the E and joint steps (6×).
@@ -66,32 +74,37 @@ for (const cfgName of configs) {
     };
     const rows = Array.from({ length: batch }, (_, i) => i);
     if (!values['skip-train']) {
-      trainer.step(rows, data);
+      const tw = performance.now();
+      await trainer.step(rows, data); // warm-up (onnxruntime: graph building and session creation)
+      console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: warm-up step ${((performance.now() - tw) / 1000).toFixed(1)} s`);
       const times: number[] = [];
-      for (let i = 0; i < iters; i++) { const t0 = performance.now(); trainer.step(rows, data); times.push((performance.now() - t0) / 1000); sampleRss(); }
+      for (let i = 0; i < iters; i++) { const t0 = performance.now(); await trainer.step(rows, data); times.push((performance.now() - t0) / 1000); sampleRss(); }
       const s = median(times);
       console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: ${s.toFixed(2)} s/iter  ${(batch / s).toFixed(1)} samples/s  ${(2 * macsPerSample * batch / s / 1e9).toFixed(1)} GFLOP/s (≈${(macsPerSample / 1e6).toFixed(0)} M MACs/sample/iter)  peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GB`);
     }
     const x = Float32Array.from({ length: mapBatch * dim }, () => Math.random() - 0.5);
     const mapping = trainer.mapping();
+    if (!onnx) {
     mapRows(mapping, x, dim, dim, true);
     const mt: number[] = [];
     for (let i = 0; i < iters; i++) { const t0 = performance.now(); mapRows(mapping, x, dim, dim, true); mt.push((performance.now() - t0) / 1000); }
     const ms = median(mt);
     const fwd = forwardMacs(g) + forwardMacs(e);
     console.log(`map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / ms).toFixed(0)} features/s  ${(2 * fwd * mapBatch / ms / 1e9).toFixed(1)} GFLOP/s (${(fwd / 1e6).toFixed(0)} M MACs/feature)`);
-    if (await loadOnnxRuntime()) {
-      const runner = await createMappingRunner(mapping, 'onnx', info.threads);
+    }
+    if (onnx && await loadOnnxRuntime()) {
+      const fwd = forwardMacs(g) + forwardMacs(e);
+      const runner = await createMappingRunner(mapping, 'onnx', mapThreads);
       const ref = mapRows(mapping, x, dim, dim, false);
       const y = await runner.run(x, dim, dim, false);
       let diff = 0, scale = 0; for (let i = 0; i < y.length; i++) { diff = Math.max(diff, Math.abs(y[i] - ref[i])); scale = Math.max(scale, Math.abs(ref[i])); }
       const ot: number[] = [];
       for (let i = 0; i < Math.max(iters, 5); i++) { const t0 = performance.now(); await runner.run(x, dim, dim, true); ot.push((performance.now() - t0) / 1000); }
       const os_ = median(ot);
-      console.log(`map    ${`onnxruntime(${info.threads})`.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / os_).toFixed(0)} features/s  ${(2 * fwd * mapBatch / os_ / 1e9).toFixed(1)} GFLOP/s  max |onnx − tfjs| ${diff.toExponential(1)} (max |tfjs| ${scale.toExponential(1)})`);
+      console.log(`map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / os_).toFixed(0)} features/s  ${(2 * fwd * mapBatch / os_ / 1e9).toFixed(1)} GFLOP/s  max |onnx − tfjs| ${diff.toExponential(1)} (max |tfjs| ${scale.toExponential(1)})`);
       await runner.dispose();
     }
-    trainer.dispose();
+    await trainer.dispose();
   }
 }
 process.exit(0);

@@ -1,7 +1,8 @@
 import { FeatureSet } from '../features/feature-set.js';
 import { mapFeatureSet } from '../mapper/map-gallery.js';
 import { loadMapper } from '../mapper/mapper.js';
-import { createMappingRunner, MAP_RUNTIMES, type MapRuntime } from '../mapper/onnx-runtime.js';
+import { createMappingRunner } from '../mapper/onnx-runtime.js';
+import { RUNTIMES, type Runtime } from '../backend/onnxruntime.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, parse, required, UsageError } from './args.js';
 import { backendFromArgs } from './backend-options.js';
 import { Progress } from './progress.js';
@@ -24,8 +25,8 @@ export async function mapCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { mapper: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, chunk: { type: 'string' }, runtime: { type: 'string' }, ...BACKEND_OPTIONS });
   if (values.help) { console.log(MAP_HELP); return; }
   const mapperDir = required(values, 'mapper'), inDir = required(values, 'in'), outDir = required(values, 'out');
-  const runtime = (values.runtime ?? 'auto') as MapRuntime;
-  if (!MAP_RUNTIMES.includes(runtime)) throw new UsageError(`--runtime: "${runtime}" is not one of ${MAP_RUNTIMES.join(', ')}`);
+  const runtime = (values.runtime ?? 'auto') as Runtime;
+  if (!RUNTIMES.includes(runtime)) throw new UsageError(`--runtime: "${runtime}" is not one of ${RUNTIMES.join(', ')}`);
   const backend = await backendFromArgs(values);
   const mapper = await loadMapper(mapperDir);
   const input = FeatureSet.open(inDir);

@@ -8,7 +8,7 @@ export const ONNX_INPUT = 'source_feature';
 export const ONNX_OUTPUT = 'mapped_feature';
 
 type Layer = tf.layers.Layer;
-interface Container { layers: Layer[]; containerNodes?: Set<string> }
+export interface Container { layers: Layer[]; containerNodes?: Set<string> }
 interface InboundNode { inboundLayers: Layer[]; nodeIndices: number[] }
 
 class GraphBuilder {
@@ -44,14 +44,21 @@ function permute(data: Float32Array, dims: number[], perm: number[]): Float32Arr
 }
 
 /** Explicit [top, left, bottom, right] pads of TF's 'same' for a forward convolution. */
-function samePads(inH: number, inW: number, k: number, s: number): number[] {
+export function samePads(inH: number, inW: number, k: number, s: number): number[] {
   const pad = (n: number) => { const out = Math.ceil(n / s); const total = Math.max((out - 1) * s + k - n, 0); return [Math.floor(total / 2), total - Math.floor(total / 2)]; };
   const [t, b] = pad(inH), [l, r] = pad(inW);
   return [t, l, b, r];
 }
 
+/** Explicit [top, left, bottom, right] pads of TF's transposed convolution ('same': output = input·stride). */
+export function convTransposePads(k: number, s: number, padding: unknown): number[] {
+  const total = padding === 'same' ? Math.max(k - s, 0) : 0;
+  const lo = Math.floor(total / 2);
+  return [lo, lo, total - lo, total - lo];
+}
+
 /** The layer's input shape (batch dimension included, as null); the same for every node it is applied at. */
-function inputShapeOf(layer: Layer): number[] {
+export function inputShapeOf(layer: Layer): number[] {
   const shapes = (layer.inboundNodes[0] as unknown as { inputShapes: (number | null)[] | (number | null)[][] }).inputShapes;
   return (Array.isArray(shapes[0]) ? shapes[0] : shapes) as number[];
 }
@@ -111,8 +118,7 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: string[]): string {
         return activation(b, y, c.activation, `${name}_act`);
       }
       if (cls === 'Conv2DTranspose') {
-        const total = c.padding === 'same' ? Math.max(k - s, 0) : 0;
-        attrs.pads = [Math.floor(total / 2), Math.floor(total / 2), total - Math.floor(total / 2), total - Math.floor(total / 2)];
+        attrs.pads = convTransposePads(k, s, c.padding);
       } else attrs.pads = c.padding === 'same' ? samePads(h, w, k, s) : [0, 0, 0, 0];
       const ins = [x, b.constant(`${name}_W`, dims, W)];
       if (bias) ins.push(b.constant(`${name}_b`, bias.shape, bias.data));
@@ -144,11 +150,21 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: string[]): string {
   }
 }
 
-/** Emits a (possibly nested) model applied to `input`; returns the output value name. */
-function convertModel(b: GraphBuilder, model: Layer & Container, input: string): string {
-  const cls = model.getClassName();
-  if (cls === 'Sequential') {
-    return model.layers.reduce((x, l) => (l.getClassName() === 'InputLayer' ? x : convertAny(b, l, [x])), input);
+/**
+ * Walks a (possibly nested) TF.js model applied to `input` in topological order, calling `convert`
+ * for every plain layer with the values of its inputs; returns the output value.
+ */
+export function walkModel(model: Layer & Container, input: string, convert: (layer: Layer, inputs: string[]) => string): string {
+  const any = (layer: Layer, inputs: string[]): string => {
+    const cls = layer.getClassName();
+    if (cls === 'Sequential' || cls === 'Model' || cls === 'Functional') {
+      if (inputs.length !== 1) throw new Error(`ONNX: nested model ${layer.name} with ${inputs.length} inputs`);
+      return walkModel(layer as unknown as Layer & Container, inputs[0], convert);
+    }
+    return convert(layer, inputs);
+  };
+  if (model.getClassName() === 'Sequential') {
+    return model.layers.reduce((x, l) => (l.getClassName() === 'InputLayer' ? x : any(l, [x])), input);
   }
   // Functional: walk the layers in topological order through the nodes that belong to this model.
   const out = new Map<string, string>();
@@ -162,29 +178,20 @@ function convertModel(b: GraphBuilder, model: Layer & Container, input: string):
     const node = inbound[k];
     const ins = node.inboundLayers.map((l, j) => {
       const v = out.get(`${l.name}#${node.nodeIndices[j]}`);
-      if (v == null) throw new Error(`ONNX export: ${layer.name} reads ${l.name}, which has not been converted`);
+      if (v == null) throw new Error(`ONNX: ${layer.name} reads ${l.name}, which has not been converted`);
       return v;
     });
-    last = convertAny(b, layer, ins);
+    last = any(layer, ins);
     out.set(key, last);
   }
   return last;
-}
-
-function convertAny(b: GraphBuilder, layer: Layer, inputs: string[]): string {
-  const cls = layer.getClassName();
-  if (cls === 'Sequential' || cls === 'Model' || cls === 'Functional') {
-    if (inputs.length !== 1) throw new Error(`ONNX export: nested model ${layer.name} with ${inputs.length} inputs`);
-    return convertModel(b, layer as unknown as Layer & Container, inputs[0]);
-  }
-  return convertLayer(b, layer, inputs);
 }
 
 /** ONNX bytes of a mapping (N, ds) → (N, dt). */
 export function mappingToOnnx(mapping: tf.LayersModel): Uint8Array {
   const ds = mapping.inputs[0].shape[1] as number, dt = mapping.outputs[0].shape[1] as number;
   const b = new GraphBuilder();
-  const y = convertModel(b, mapping as unknown as Layer & Container, ONNX_INPUT);
+  const y = walkModel(mapping as unknown as Layer & Container, ONNX_INPUT, (l, ins) => convertLayer(b, l, ins));
   b.nodes.push({ op: 'Identity', inputs: [y], outputs: [ONNX_OUTPUT], name: ONNX_OUTPUT });
   const graph: OnnxGraph = {
     name: mapping.name, nodes: b.nodes, initializers: b.initializers,

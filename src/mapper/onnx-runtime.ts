@@ -4,20 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { l2NormalizeRows } from '../eval/similarity.js';
 import { mapRows } from './map-gallery.js';
 import { mappingToOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnx-export.js';
-
-type Ort = typeof import('onnxruntime-node');
-
-let ort: Ort | null | undefined;
-
-/** onnxruntime-node, or null when it is not installed (or cannot load on this platform). */
-export async function loadOnnxRuntime(): Promise<Ort | null> {
-  if (ort !== undefined) return ort;
-  try { ort = await import('onnxruntime-node'); } catch { ort = null; }
-  return ort;
-}
-
-export type MapRuntime = 'auto' | 'onnx' | 'tfjs';
-export const MAP_RUNTIMES: readonly MapRuntime[] = ['auto', 'onnx', 'tfjs'];
+import { chooseRuntime, type Runtime } from '../backend/onnxruntime.js';
 
 /** Runs a mapping over rows of source features. */
 export interface MappingRunner {
@@ -35,13 +22,9 @@ function tfjsRunner(mapping: tf.LayersModel): MappingRunner {
 }
 
 /** The fastest runner available (`auto`), or the one asked for; `onnx` fails clearly when it is missing. */
-export async function createMappingRunner(mapping: tf.LayersModel, runtime: MapRuntime = 'auto', threads = 0): Promise<MappingRunner> {
-  if (runtime === 'tfjs') return tfjsRunner(mapping);
-  const o = await loadOnnxRuntime();
-  if (!o) {
-    if (runtime === 'onnx') throw new Error('--runtime onnx: onnxruntime-node is not installed (npm install onnxruntime-node; set ONNXRUNTIME_NODE_INSTALL=skip if its install script tries to download GPU libraries)');
-    return tfjsRunner(mapping);
-  }
+export async function createMappingRunner(mapping: tf.LayersModel, runtime: Runtime = 'auto', threads = 0): Promise<MappingRunner> {
+  const o = await chooseRuntime(runtime);
+  if (!o) return tfjsRunner(mapping);
   const session = await o.InferenceSession.create(mappingToOnnx(mapping), {
     executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
   });

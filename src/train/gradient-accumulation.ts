@@ -36,3 +36,9 @@ export function accumulateAndApply<P>(optimizer: tf.Optimizer, vars: tf.Variable
   tf.dispose(Object.values(scaled));
   return loss / total;
 }
+
+/** Applies gradient sums computed elsewhere (aligned with `vars`), scaled by 1/total, in one update. */
+export function applyGradientSums(optimizer: tf.Optimizer, vars: tf.Variable[], sums: Float32Array[], total: number): void {
+  if (!vars.length) return;
+  tf.tidy(() => optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, tf.mul(tf.tensor(sums[i], v.shape), 1 / total)]))));
+}

@@ -102,7 +102,7 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
       let t0 = Date.now();
       for (let it = state.iteration; it < iterations; it++) {
         const rows = order.slice(it * cfg.batchSize, (it + 1) * cfg.batchSize);
-        const losses = trainer.step(rows, train);
+        const losses = await trainer.step(rows, train);
         for (const [k, v] of Object.entries(losses)) {
           // weights updated from a non-finite loss are lost: stop and keep the last checkpoint intact
           if (!Number.isFinite(v)) throw new Error(`loss ${k} became ${v} at epoch ${state.epoch + 1}, iteration ${it + 1}; ${req.out}/${CHECKPOINT_DIR} still holds the last good state (lower the learning rates, then --resume)`);
@@ -117,7 +117,7 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
         }
       }
       state.elapsedSeconds += (Date.now() - t0) / 1000;
-      trainer.recalibrate(recalibrationRows(order), train);
+      await trainer.recalibrate(recalibrationRows(order), train);
       const v = val ? validate(trainer.mapping(), val) : undefined;
       const losses = Object.fromEntries(Object.entries(state.epochLossSums).map(([k, s]) => [k, s / train.n]));
       const rec: EpochRecord = { epoch: state.epoch + 1, losses, ...(v ? { val: v } : {}), seconds: state.elapsedSeconds };
@@ -138,7 +138,7 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
     }
     const manifest = readMapperManifest(req.out);
     return { manifest, ...(state.best ? { best: { epoch: state.best.epoch, val: state.best.val } } : {}), finished: state.epoch >= cfg.epochs };
-  } finally { trainer.dispose(); }
+  } finally { await trainer.dispose(); }
 }
 
 /** Rows for batch-norm recalibration: up to 1024 of the epoch's samples. */

@@ -9,18 +9,23 @@ import { BN_MOMENTUM, seedStream } from '../nn/init.js';
 import { composeMapping } from '../nn/mapping.js';
 import { buildMlp } from '../nn/mlp.js';
 import type { TrainConfig } from './config.js';
-import { accumulateAndApply, trainableVariables } from './gradient-accumulation.js';
+import { accumulateAndApply, applyGradientSums, trainableVariables } from './gradient-accumulation.js';
 import { adversarialLossSum, discriminatorLossSum, featureL2Sum, imageL2Sum } from './losses.js';
 import type { PairedData } from './paired-data.js';
 import { gatherRows } from '../features/rows.js';
 import { TABLE3, isGanArch, type LossSwitches } from './presets.js';
+import type { Ort } from '../backend/onnxruntime.js';
+import { OnnxStepRunner, type MicroBatchData } from './onnx/step-runner.js';
+import type { SubStep } from './onnx/step-graphs.js';
 
 export interface Trainer {
   /** every network whose weights a checkpoint must hold */
   readonly nets: Record<string, tf.LayersModel>;
   readonly optimizers: Record<string, tf.Optimizer>;
+  /** where the iterations run: 'onnxruntime' or 'tfjs' */
+  readonly runtime: string;
   /** one training iteration on the given rows; returns batch-mean losses */
-  step(rows: number[], data: PairedData): Record<string, number>;
+  step(rows: number[], data: PairedData): Promise<Record<string, number>>;
   /** the run-time mapping X → Y */
   mapping(): tf.LayersModel;
   /**
@@ -28,28 +33,36 @@ export interface Trainer {
    * ("precise BN"): on short CPU runs the moving averages lag the fast-changing weights, and
    * inference-mode outputs would drift far from what training optimised.
    */
-  recalibrate(rows: number[], data: PairedData): void;
-  dispose(): void;
+  recalibrate(rows: number[], data: PairedData): Promise<void>;
+  dispose(): Promise<void>;
 }
+
+/** How a trainer runs: onnxruntime (the module, when chosen) or TF.js, and its thread count (0 = all cores). */
+export interface TrainerRuntime { ort?: Ort | null; threads?: number }
 
 interface MicroBatch { x: tf.Tensor2D; y: tf.Tensor2D; faces?: tf.Tensor4D; size: number }
 
-function microBatches(rows: number[], data: PairedData, size: number, withFaces: boolean): MicroBatch[] {
-  const parts: MicroBatch[] = [];
+/** The batch's rows cut into micro-batches of flat arrays (faces NHWC, uint8 [0,255] → [-1,1], the generator's tanh range). */
+function microBatchData(rows: number[], data: PairedData, size: number, withFaces: boolean): MicroBatchData[] {
+  const parts: MicroBatchData[] = [];
   const cropLen = FACE_SIZE * FACE_SIZE * 3;
   for (let s = 0; s < rows.length; s += size) {
     const r = rows.slice(s, s + size);
-    const x = gatherRows(data.x, data.ds, r), y = gatherRows(data.y, data.dt, r);
-    let faces: tf.Tensor4D | undefined;
+    let faces: Float32Array | undefined;
     if (withFaces) {
       if (!data.crops) throw new Error('this architecture needs face crops');
-      // uint8 [0,255] → [-1,1], the generator's tanh range
-      const f = Float32Array.from(gatherRows(data.crops, cropLen, r), (v) => v / 127.5 - 1);
-      faces = tf.tensor4d(f, [r.length, FACE_SIZE, FACE_SIZE, 3]);
+      faces = Float32Array.from(gatherRows(data.crops, cropLen, r), (v) => v / 127.5 - 1);
     }
-    parts.push({ x: tf.tensor2d(x, [r.length, data.ds]), y: tf.tensor2d(y, [r.length, data.dt]), faces, size: r.length });
+    parts.push({ x: gatherRows(data.x, data.ds, r), y: gatherRows(data.y, data.dt, r), ...(faces ? { faces } : {}), size: r.length });
   }
   return parts;
+}
+
+function microBatches(rows: number[], data: PairedData, size: number, withFaces: boolean): MicroBatch[] {
+  return microBatchData(rows, data, size, withFaces).map((p) => ({
+    x: tf.tensor2d(p.x, [p.size, data.ds]), y: tf.tensor2d(p.y, [p.size, data.dt]),
+    ...(p.faces ? { faces: tf.tensor4d(p.faces, [p.size, FACE_SIZE, FACE_SIZE, 3]) } : {}), size: p.size,
+  }));
 }
 
 const disposeParts = (parts: MicroBatch[]) => parts.forEach((p) => tf.dispose([p.x, p.y, ...(p.faces ? [p.faces] : [])]));
@@ -63,8 +76,10 @@ export class GanTrainer implements Trainer {
   private readonly d: tf.LayersModel;
   private readonly e: tf.LayersModel;
   private composed?: tf.LayersModel;
+  private readonly onnx?: OnnxStepRunner;
+  readonly runtime: string;
 
-  constructor(readonly cfg: TrainConfig, ds: number, dt: number) {
+  constructor(readonly cfg: TrainConfig, ds: number, dt: number, rt: TrainerRuntime = {}) {
     if (!isGanArch(cfg.arch)) throw new Error(`GanTrainer cannot train ${cfg.arch}`);
     this.switches = TABLE3[cfg.arch];
     const seeds = seedStream(cfg.seed);
@@ -78,9 +93,46 @@ export class GanTrainer implements Trainer {
       e: tf.train.adam(cfg.lr.e),
       reg: tf.train.adam(cfg.lr.reg),
     };
+    if (rt.ort) this.onnx = new OnnxStepRunner(rt.ort, { g: this.g, d: this.d, e: this.e }, ds, dt, this.switches, cfg.lambda, rt.threads ?? 0);
+    this.runtime = this.onnx ? 'onnxruntime' : 'tfjs';
   }
 
-  step(rows: number[], data: PairedData): Record<string, number> {
+  async step(rows: number[], data: PairedData): Promise<Record<string, number>> {
+    return this.onnx ? this.stepOnnx(this.onnx, rows, data) : this.stepTfjs(rows, data);
+  }
+
+  /** The same sub-steps as stepTfjs, each one onnxruntime graph per micro-batch; gradients summed, then one update. */
+  private async stepOnnx(runner: OnnxStepRunner, rows: number[], data: PairedData): Promise<Record<string, number>> {
+    const { recAdv, recL2, rep, reg } = this.switches;
+    const parts = microBatchData(rows, data, this.cfg.microBatch, recAdv || recL2 || rep);
+    const n = rows.length;
+    const sub = async (kind: SubStep, optimizer: tf.Optimizer): Promise<Record<string, number>> => {
+      let sums: Float32Array[] = [], vars: tf.Variable[] = [];
+      const losses: Record<string, number> = {};
+      for (const p of parts) {
+        const r = await runner.run(kind, p);
+        if (!sums.length) { sums = r.grads.map((g) => Float32Array.from(g)); vars = r.variables; }
+        else r.grads.forEach((g, i) => { const a = sums[i]; for (let j = 0; j < a.length; j++) a[j] += g[j]; });
+        for (const [k, v] of Object.entries(r.losses)) losses[k] = (losses[k] ?? 0) + v;
+      }
+      applyGradientSums(optimizer, vars, sums, n);
+      return Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, v / n]));
+    };
+    const { lambda } = this.cfg;
+    const out: Record<string, number> = {};
+    if (recAdv) out.d = (await sub('d', this.optimizers.d)).d;
+    if (recAdv || recL2) {
+      const l = await sub('g', this.optimizers.g);
+      out.g = (recL2 ? lambda.rec * l.rec : 0) + (recAdv ? lambda.adv * l.adv : 0);
+      if (recL2) out.rec = l.rec;
+      if (recAdv) out.adv = l.adv;
+    }
+    if (rep) out.rep = (await sub('e', this.optimizers.e)).rep;
+    if (reg) out.reg = (await sub('reg', this.optimizers.reg)).reg;
+    return out;
+  }
+
+  private stepTfjs(rows: number[], data: PairedData): Record<string, number> {
     const { recAdv, recL2, rep, reg } = this.switches;
     const { lambda } = this.cfg;
     const parts = microBatches(rows, data, this.cfg.microBatch, recAdv || recL2 || rep);
@@ -119,47 +171,53 @@ export class GanTrainer implements Trainer {
   }
 
   mapping(): tf.LayersModel { return (this.composed ??= composeMapping(this.g, this.e)); }
-  recalibrate(rows: number[], data: PairedData): void {
+  async recalibrate(rows: number[], data: PairedData): Promise<void> {
     // Momentum k/(k+1) on the k-th micro-batch makes the moving statistics the exact mean over all of them.
     // G and E are applied directly: the composed model does not pass `training` down to nested models.
     const norms = [...this.g.layers, ...this.e.layers].filter((l) => l.getClassName() === 'BatchNormalization') as unknown as { momentum: number }[];
-    const parts = microBatches(rows, data, this.cfg.microBatch, false);
+    const parts = microBatchData(rows, data, this.cfg.microBatch, false);
     try {
-      parts.forEach((p, k) => {
+      for (const [k, p] of parts.entries()) {
         for (const bn of norms) bn.momentum = k / (k + 1);
-        tf.tidy(() => { train(this.e, train(this.g, p.x)); });
-      });
+        if (this.onnx) await this.onnx.run('stats', p);
+        else tf.tidy(() => { train(this.e, train(this.g, tf.tensor2d(p.x, [p.size, data.ds]))); });
+      }
     } finally {
       for (const bn of norms) bn.momentum = BN_MOMENTUM;
-      disposeParts(parts);
     }
   }
   get generator(): tf.LayersModel { return this.g; }
-  dispose(): void { for (const m of Object.values(this.nets)) m.dispose(); for (const o of Object.values(this.optimizers)) o.dispose(); }
+  async dispose(): Promise<void> {
+    await this.onnx?.release();
+    for (const m of Object.values(this.nets)) m.dispose();
+    for (const o of Object.values(this.optimizers)) o.dispose();
+  }
 }
 
 export class MlpTrainer implements Trainer {
   readonly nets: Record<string, tf.LayersModel>;
   readonly optimizers: Record<string, tf.Optimizer>;
   private readonly mlp: tf.LayersModel;
+  readonly runtime = 'tfjs';
   constructor(readonly cfg: TrainConfig, ds: number, dt: number) {
     this.mlp = buildMlp(ds, dt, cfg.mlpHidden, seedStream(cfg.seed));
     this.nets = { mlp: this.mlp };
     this.optimizers = { fc: tf.train.adam(cfg.lr.fc) };
   }
-  step(rows: number[], data: PairedData): Record<string, number> {
+  async step(rows: number[], data: PairedData): Promise<Record<string, number>> {
     const parts = microBatches(rows, data, this.cfg.microBatch, false);
     try {
       return { l2: accumulateAndApply(this.optimizers.fc, trainableVariables(this.mlp), parts, rows.length, (p) => featureL2Sum(p.y, train(this.mlp, p.x) as tf.Tensor2D)) };
     } finally { disposeParts(parts); }
   }
   mapping(): tf.LayersModel { return this.mlp; }
-  recalibrate(): void { /* no batch norm */ }
-  dispose(): void { this.mlp.dispose(); this.optimizers.fc.dispose(); }
+  async recalibrate(): Promise<void> { /* no batch norm */ }
+  async dispose(): Promise<void> { this.mlp.dispose(); this.optimizers.fc.dispose(); }
 }
 
-export function createTrainer(cfg: TrainConfig, ds: number, dt: number): Trainer {
+/** The trainer for an architecture; GAN architectures run on onnxruntime when `rt.ort` is given. */
+export function createTrainer(cfg: TrainConfig, ds: number, dt: number, rt: TrainerRuntime = {}): Trainer {
   if (cfg.arch === 'fc') return new MlpTrainer(cfg, ds, dt);
-  if (isGanArch(cfg.arch)) return new GanTrainer(cfg, ds, dt);
+  if (isGanArch(cfg.arch)) return new GanTrainer(cfg, ds, dt, rt);
   throw new Error(`${cfg.arch} is fitted in closed form, not trained iteratively`);
 }

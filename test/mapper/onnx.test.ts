@@ -10,7 +10,8 @@ import { buildMlp } from '../../src/nn/mlp.js';
 import { composeMapping } from '../../src/nn/mapping.js';
 import { fitRidge, ridgeModel } from '../../src/nn/linear.js';
 import { loadLayersModelFromDir, saveLayersModel } from '../../src/io/model-files.js';
-import { createMappingRunner, loadOnnxRuntime } from '../../src/mapper/onnx-runtime.js';
+import { createMappingRunner } from '../../src/mapper/onnx-runtime.js';
+import { loadOnnxRuntime } from '../../src/backend/onnxruntime.js';
 import { useWasm } from '../helpers/backend.js';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -19,18 +19,18 @@ function data(ids: number, per: number, ds: number, dt: number): { train: Paired
   return { train: subset(all, split.train), val: subset(all, split.val) };
 }
 
-function run(arch: string, d: { train: PairedData; val: PairedData }, epochs: number, batch: number) {
+async function run(arch: string, d: { train: PairedData; val: PairedData }, epochs: number, batch: number) {
   const cfg = makeConfig(arch, { batchSize: batch, microBatch: batch, seed: 3 });
   const trainer = createTrainer(cfg, d.train.ds, d.train.dt);
   const before = validate(trainer.mapping(), d.val);
   const losses: Record<string, number>[] = [];
   for (let e = 0; e < epochs; e++) {
     const order = epochOrder(d.train.n, cfg.seed, e);
-    for (let s = 0; s < d.train.n; s += batch) losses.push(trainer.step(order.slice(s, s + batch), d.train));
+    for (let s = 0; s < d.train.n; s += batch) losses.push(await trainer.step(order.slice(s, s + batch), d.train));
   }
-  trainer.recalibrate(recalibrationRows(epochOrder(d.train.n, cfg.seed, epochs)), d.train);
+  await trainer.recalibrate(recalibrationRows(epochOrder(d.train.n, cfg.seed, epochs)), d.train);
   const after = validate(trainer.mapping(), d.val);
-  trainer.dispose();
+  await trainer.dispose();
   return { before, after, losses };
 }
 
@@ -44,7 +44,7 @@ test('linear (ridge) maps held-out identities far better than chance', async () 
 
 test('fc (MLP) learns: held-out top-1 and cosine rise well above the untrained mapping', async () => {
   await useWasm();
-  const { before, after } = run('fc', data(24, 6, 64, 48), 15, 16);
+  const { before, after } = await run('fc', data(24, 6, 64, 48), 15, 16);
   assert.ok(after.cosine > before.cosine + 0.4, `cosine ${before.cosine} → ${after.cosine}`);
   assert.ok(after.top1! > before.top1! + 0.3, `top1 ${before.top1} → ${after.top1}`);
 });
@@ -55,7 +55,7 @@ test('r3an learns: E(G(X)) fits Y on its training pairs far better than at initi
   // checks fitting (on the training pairs); held-out quality is measured on real faces by the experiments.
   const s = makeSynthetic({ identities: 8, perIdentity: 4, ds: 32, dt: 32 });
   const all: PairedData = { n: s.n, ds: 32, dt: 32, x: s.x, y: s.y, crops: s.crops, identities: s.items.map((i) => i.identity), paths: s.items.map((i) => i.path) };
-  const { before, after, losses } = run('r3an', { train: all, val: all }, 6, 16);
+  const { before, after, losses } = await run('r3an', { train: all, val: all }, 6, 16);
   assert.ok(after.cosine > before.cosine + 0.3, `cosine ${before.cosine} → ${after.cosine}`);
   assert.ok(after.top1! > before.top1! + 0.2, `top1 ${before.top1} → ${after.top1}`);
   const first = losses[0], last = losses[losses.length - 1];

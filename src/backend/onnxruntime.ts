@@ -1,0 +1,24 @@
+// onnxruntime-node, the optional fast path for `map` and training (an optional dependency with
+// prebuilt CPU binaries, no build step). Every caller picks it the same way: `auto` uses it when it
+// loads, `onnx` insists on it, `tfjs` never uses it.
+export type Ort = typeof import('onnxruntime-node');
+
+export type Runtime = 'auto' | 'onnx' | 'tfjs';
+export const RUNTIMES: readonly Runtime[] = ['auto', 'onnx', 'tfjs'];
+
+let ort: Ort | null | undefined;
+
+/** onnxruntime-node, or null when it is not installed (or cannot load on this platform). */
+export async function loadOnnxRuntime(): Promise<Ort | null> {
+  if (ort !== undefined) return ort;
+  try { ort = await import('onnxruntime-node'); } catch { ort = null; }
+  return ort;
+}
+
+/** The onnxruntime module for `runtime`, or null for TF.js; `onnx` fails clearly when it is missing. */
+export async function chooseRuntime(runtime: Runtime, flag = '--runtime'): Promise<Ort | null> {
+  if (runtime === 'tfjs') return null;
+  const o = await loadOnnxRuntime();
+  if (!o && runtime === 'onnx') throw new Error(`${flag} onnx: onnxruntime-node is not installed (npm install onnxruntime-node; set ONNXRUNTIME_NODE_INSTALL=skip if its install script tries to download GPU libraries)`);
+  return o;
+}

@@ -1,0 +1,268 @@
+// Differentiable ops on the ONNX tape (opset 13, NCHW), each with the gradient TF.js defines for it,
+// so a graph's gradients match TF.js's within float tolerance. Convolution gradients are themselves
+// convolutions: the filter gradient correlates the input with the output gradient (batch moved to
+// the channel axis, the stride becoming a dilation), the input gradient is a transposed convolution.
+import type { Shape, Tape } from './tape.js';
+
+const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
+const NCHW_TO_CNHW = [1, 0, 2, 3];
+
+export function transpose(t: Tape, x: string, perm: number[]): string {
+  const s = t.shape(x);
+  const y = t.op('Transpose', [x], perm.map((p) => s[p]), 'transpose', { perm });
+  t.record([x], y, (g) => {
+    const inv = perm.map((_, i) => perm.indexOf(i));
+    t.addGrad(x, t.op('Transpose', [g], s, 'transpose_grad', { perm: inv }));
+  });
+  return y;
+}
+
+export function reshape(t: Tape, x: string, shape: Shape): string {
+  const s = t.shape(x);
+  if (size(s) !== size(shape)) throw new Error(`reshape ${JSON.stringify(s)} → ${JSON.stringify(shape)}`);
+  const y = t.op('Reshape', [x, t.ints('shape', shape)], shape, 'reshape');
+  t.record([x], y, (g) => t.addGrad(x, t.op('Reshape', [g, t.ints('shape', s)], s, 'reshape_grad')));
+  return y;
+}
+
+/** Σ over the given axes, keeping them (size 1). */
+export function reduceSumKeep(t: Tape, x: string, axes: number[]): string {
+  const s = t.shape(x).map((d, i) => (axes.includes(i) ? 1 : d));
+  return t.op('ReduceSum', [x, t.ints('axes', axes)], s, 'reduce_sum', { keepdims: 1 });
+}
+const reduceMeanKeep = (t: Tape, x: string, axes: number[]) =>
+  t.op('ReduceMean', [x], t.shape(x).map((d, i) => (axes.includes(i) ? 1 : d)), 'reduce_mean', { axes, keepdims: 1 });
+
+/** Sums a broadcast gradient back to the shape of the operand it was broadcast from. */
+function unbroadcast(t: Tape, g: string, to: Shape): string {
+  const gs = t.shape(g);
+  if (gs.length === to.length && gs.every((d, i) => d === to[i])) return g;
+  const lead = gs.length - to.length;
+  const axes = gs.map((_, i) => i).filter((i) => i < lead || (to[i - lead] === 1 && gs[i] !== 1));
+  const summed = axes.length ? reduceSumKeep(t, g, axes) : g;
+  return t.op('Reshape', [summed, t.ints('shape', to.length ? to : [])], to, 'unbroadcast');
+}
+
+function broadcastShape(a: Shape, b: Shape): Shape {
+  const n = Math.max(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => {
+    const x = a[i - n + a.length] ?? 1, y = b[i - n + b.length] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) throw new Error(`broadcast ${JSON.stringify(a)} with ${JSON.stringify(b)}`);
+    return Math.max(x, y);
+  });
+}
+
+export function add(t: Tape, a: string, b: string): string {
+  const y = t.op('Add', [a, b], broadcastShape(t.shape(a), t.shape(b)), 'add');
+  t.record([a, b], y, (g) => { t.addGrad(a, unbroadcast(t, g, t.shape(a))); t.addGrad(b, unbroadcast(t, g, t.shape(b))); });
+  return y;
+}
+
+/** y = x·W (+ b), x (N, in), W (in, out) as TF.js stores a dense kernel; with `transB`, W is (out, in). */
+export function dense(t: Tape, x: string, w: string, b?: string, transB = false): string {
+  const [n] = t.shape(x), out = t.shape(w)[transB ? 0 : 1];
+  const y = t.op('Gemm', b ? [x, w, b] : [x, w], [n, out], 'dense', transB ? { transB: 1 } : undefined);
+  t.record(b ? [x, w, b] : [x, w], y, (g) => {
+    if (t.requiresGrad(x)) t.addGrad(x, t.op('Gemm', [g, w], t.shape(x), 'dense_dx', transB ? undefined : { transB: 1 }));
+    if (t.requiresGrad(w)) t.addGrad(w, transB ? t.op('Gemm', [g, x], t.shape(w), 'dense_dw', { transA: 1 }) : t.op('Gemm', [x, g], t.shape(w), 'dense_dw', { transA: 1 }));
+    if (b && t.requiresGrad(b)) t.addGrad(b, unbroadcast(t, g, t.shape(b)));
+  });
+  return y;
+}
+
+export interface ConvGeometry { stride: number; /** [top, left, bottom, right] */ pads: number[] }
+
+/** Crops a filter gradient computed over a window at least k×k (spatial axes 2, 3) to k×k. */
+function cropToKernel(t: Tape, g: string, k: number): string {
+  const s = t.shape(g);
+  if (s[2] < k || s[3] < k) throw new Error(`filter gradient window ${s[2]}×${s[3]} smaller than the ${k}×${k} kernel`);
+  if (s[2] === k && s[3] === k) return g;
+  return t.op('Slice', [g, t.ints('starts', [0, 0]), t.ints('ends', [k, k]), t.ints('axes', [2, 3])], [s[0], s[1], k, k], 'crop_kernel');
+}
+
+/**
+ * out[a, b] = Σ_n,y,x  inp[n, a, y·s + kh − pt, x·s + kw − pl] · kern[n, b, y, x], for kh, kw < k: the
+ * correlation behind every filter gradient, as one Conv with the batch on the channel axis.
+ * Returns (A, B, k, k) where inp is (N, A, H, W) and kern is (N, B, h, w).
+ */
+function correlate(t: Tape, inp: string, kern: string, k: number, geo: ConvGeometry): string {
+  const [n, a, h, w] = t.shape(inp), [, b, kh, kw] = t.shape(kern);
+  const it = t.op('Transpose', [inp], [a, n, h, w], 'corr_in', { perm: NCHW_TO_CNHW });
+  const kt = t.op('Transpose', [kern], [b, n, kh, kw], 'corr_k', { perm: NCHW_TO_CNHW });
+  const s = geo.stride;
+  const oh = h + geo.pads[0] + geo.pads[2] - s * (kh - 1), ow = w + geo.pads[1] + geo.pads[3] - s * (kw - 1);
+  const r = t.op('Conv', [it, kt], [a, b, oh, ow], 'corr', { kernel_shape: [kh, kw], dilations: [s, s], pads: geo.pads, strides: [1, 1] });
+  return cropToKernel(t, r, k);
+}
+
+/** Transposed convolution that undoes a strided Conv's shape exactly (output_padding from the static sizes). */
+function convTransposeTo(t: Tape, g: string, w: string, out: Shape, k: number, geo: ConvGeometry, group: number, base: string): string {
+  const [, , gh, gw] = t.shape(g);
+  const s = geo.stride;
+  const natH = s * (gh - 1) + k - geo.pads[0] - geo.pads[2], natW = s * (gw - 1) + k - geo.pads[1] - geo.pads[3];
+  const op = [out[2] - natH, out[3] - natW];
+  if (op.some((p) => p < 0 || p >= Math.max(s, 1))) throw new Error(`${base}: no transposed convolution gives ${JSON.stringify(out)}`);
+  return t.op('ConvTranspose', [g, w], out, base, { kernel_shape: [k, k], strides: [s, s], pads: geo.pads, group, ...(op.some((p) => p) ? { output_padding: op } : {}) });
+}
+
+/**
+ * Convolution, x (N, C, H, W), w (M, C/group, k, k) in ONNX layout, optional bias (M).
+ * group = C with one filter per channel is the depthwise case.
+ */
+export function conv(t: Tape, x: string, w: string, geo: ConvGeometry, group = 1, b?: string): string {
+  const [n, c, h, wd] = t.shape(x), [m, , k] = t.shape(w);
+  const s = geo.stride;
+  const oh = Math.floor((h + geo.pads[0] + geo.pads[2] - k) / s) + 1, ow = Math.floor((wd + geo.pads[1] + geo.pads[3] - k) / s) + 1;
+  const y = t.op('Conv', b ? [x, w, b] : [x, w], [n, m, oh, ow], 'conv', { kernel_shape: [k, k], strides: [s, s], pads: geo.pads, group });
+  const pointwise = k === 1 && s === 1 && geo.pads.every((p) => p === 0) && group === 1;
+  t.record(b ? [x, w, b] : [x, w], y, (g) => {
+    if (t.requiresGrad(x)) {
+      if (pointwise) {
+        const wt = t.op('Transpose', [w], [c, m, 1, 1], 'conv_wt', { perm: NCHW_TO_CNHW });
+        t.addGrad(x, t.op('Conv', [g, wt], t.shape(x), 'conv_dx', { kernel_shape: [1, 1] }));
+      } else t.addGrad(x, convTransposeTo(t, g, w, t.shape(x), k, geo, group, 'conv_dx'));
+    }
+    if (t.requiresGrad(w)) {
+      if (pointwise) {
+        // Σ over n and pixels of g[n, m, p]·x[n, c, p]: one matrix product once the batch is moved inward
+        const rows = (v: string, ch: number, hw: number, base: string) => t.op('Reshape', [
+          t.op('Transpose', [t.op('Reshape', [v, t.ints('shape', [n, ch, hw])], [n, ch, hw], `${base}_3d`)], [ch, n, hw], `${base}_t`, { perm: [1, 0, 2] }),
+          t.ints('shape', [ch, n * hw])], [ch, n * hw], base);
+        const dw = t.op('Gemm', [rows(g, m, oh * ow, 'pw_g'), rows(x, c, h * wd, 'pw_x')], [m, c], 'pw_dw', { transB: 1 });
+        t.addGrad(w, t.op('Reshape', [dw, t.ints('shape', [m, c, 1, 1])], [m, c, 1, 1], 'pw_dw_4d'));
+      } else if (group === 1) {
+        const r = correlate(t, x, g, k, geo); // (C, M, k, k)
+        t.addGrad(w, t.op('Transpose', [r], [m, c, k, k], 'conv_dw', { perm: NCHW_TO_CNHW }));
+      } else {
+        if (group !== c || m !== c) throw new Error('conv: only depthwise grouped convolutions are differentiable');
+        // channels as groups, the batch as each group's input channels: (1, C·N, H, W) ⋆ (C, N, oh, ow)
+        const xr = t.op('Reshape', [t.op('Transpose', [x], [c, n, h, wd], 'dw_xt', { perm: NCHW_TO_CNHW }), t.ints('shape', [1, c * n, h, wd])], [1, c * n, h, wd], 'dw_x');
+        const gt = t.op('Transpose', [g], [c, n, oh, ow], 'dw_gt', { perm: NCHW_TO_CNHW });
+        const kh = h + geo.pads[0] + geo.pads[2] - s * (oh - 1), kw = wd + geo.pads[1] + geo.pads[3] - s * (ow - 1);
+        const r = cropToKernel(t, t.op('Conv', [xr, gt], [1, c, kh, kw], 'dw_corr', { kernel_shape: [oh, ow], dilations: [s, s], pads: geo.pads, group: c }), k);
+        t.addGrad(w, t.op('Reshape', [r, t.ints('shape', [c, 1, k, k])], [c, 1, k, k], 'dw_dw'));
+      }
+    }
+    if (b && t.requiresGrad(b)) t.addGrad(b, t.op('ReduceSum', [g, t.ints('axes', [0, 2, 3])], [m], 'conv_db', { keepdims: 0 }));
+  });
+  return y;
+}
+
+/** Transposed convolution, x (N, Cin, H, W), w (Cin, Cout, k, k) in ONNX layout. */
+export function convTranspose(t: Tape, x: string, w: string, geo: ConvGeometry): string {
+  const [n, , h, wd] = t.shape(x), [cin, cout, k] = t.shape(w);
+  const s = geo.stride;
+  const oh = s * (h - 1) + k - geo.pads[0] - geo.pads[2], ow = s * (wd - 1) + k - geo.pads[1] - geo.pads[3];
+  const y = t.op('ConvTranspose', [x, w], [n, cout, oh, ow], 'convt', { kernel_shape: [k, k], strides: [s, s], pads: geo.pads });
+  t.record([x, w], y, (g) => {
+    // the adjoint of a transposed convolution is the convolution with the same weights
+    if (t.requiresGrad(x)) t.addGrad(x, t.op('Conv', [g, w], [n, cin, h, wd], 'convt_dx', { kernel_shape: [k, k], strides: [s, s], pads: geo.pads }));
+    if (t.requiresGrad(w)) {
+      const r = correlate(t, g, x, k, geo); // (Cout, Cin, k, k)
+      t.addGrad(w, t.op('Transpose', [r], [cin, cout, k, k], 'convt_dw', { perm: NCHW_TO_CNHW }));
+    }
+  });
+  return y;
+}
+
+export interface BatchStats { mean: string; variance: string }
+
+/**
+ * Batch normalisation with the batch's statistics (training mode), NCHW or (N, C): y = γ·(x − μ)/√(σ² + ε) + β,
+ * σ² the biased variance, as TF.js layers compute it. Returns the statistics for the moving averages.
+ */
+export function batchNormTraining(t: Tape, x: string, gamma: string, beta: string, epsilon: number): { y: string; stats: BatchStats } {
+  const s = t.shape(x), c = s[1];
+  const axes = s.map((_, i) => i).filter((i) => i !== 1);
+  const bshape = s.map((_, i) => (i === 1 ? c : 1));
+  const mean = reduceMeanKeep(t, x, axes);
+  const xc = t.op('Sub', [x, mean], s, 'bn_xc');
+  const variance = reduceMeanKeep(t, t.op('Mul', [xc, xc], s, 'bn_sq'), axes);
+  const rstd = t.op('Reciprocal', [t.op('Sqrt', [t.op('Add', [variance, t.scalar(epsilon)], bshape, 'bn_ve')], bshape, 'bn_std')], bshape, 'bn_rstd');
+  const xhat = t.op('Mul', [xc, rstd], s, 'bn_xhat');
+  const g4 = t.op('Reshape', [gamma, t.ints('shape', bshape)], bshape, 'bn_g');
+  const b4 = t.op('Reshape', [beta, t.ints('shape', bshape)], bshape, 'bn_b');
+  const y = t.op('Add', [t.op('Mul', [xhat, g4], s, 'bn_scale'), b4], s, 'bn');
+  t.record([x, gamma, beta], y, (g) => {
+    const dgamma = reduceMeanKeep(t, t.op('Mul', [g, xhat], s, 'bn_gxhat'), axes); // mean, ×M below
+    const m = size(s) / c;
+    if (t.requiresGrad(gamma)) t.addGrad(gamma, t.op('Reshape', [t.op('Mul', [dgamma, t.scalar(m)], bshape, 'bn_dgamma_sum'), t.ints('shape', [c])], [c], 'bn_dgamma'));
+    const dbetaMean = reduceMeanKeep(t, g, axes);
+    if (t.requiresGrad(beta)) t.addGrad(beta, t.op('Reshape', [t.op('Mul', [dbetaMean, t.scalar(m)], bshape, 'bn_dbeta_sum'), t.ints('shape', [c])], [c], 'bn_dbeta'));
+    if (t.requiresGrad(x)) {
+      // dx = γ/σ · (g − mean(g) − x̂·mean(g·x̂))
+      const inner = t.op('Sub', [t.op('Sub', [g, dbetaMean], s, 'bn_g0'), t.op('Mul', [xhat, dgamma], s, 'bn_gx')], s, 'bn_inner');
+      t.addGrad(x, t.op('Mul', [inner, t.op('Mul', [g4, rstd], bshape, 'bn_gs')], s, 'bn_dx'));
+    }
+  });
+  return { y, stats: { mean: t.op('Reshape', [mean, t.ints('shape', [c])], [c], 'bn_mean'), variance: t.op('Reshape', [variance, t.ints('shape', [c])], [c], 'bn_var') } };
+}
+
+const mask = (t: Tape, cond: string, g: string, s: Shape) => t.op('Where', [cond, g, t.scalar(0)], s, 'masked_grad');
+
+/** ReLU, or ReLU clipped at `max`; gradient 1 on (0, max] as TF.js's relu then clipByValue give. */
+export function relu(t: Tape, x: string, max?: number): string {
+  const s = t.shape(x);
+  const y = max == null ? t.op('Relu', [x], s, 'relu') : t.op('Clip', [x, t.scalar(0), t.scalar(max)], s, 'relu6');
+  t.record([x], y, (g) => {
+    let cond = t.op('Greater', [x, t.scalar(0)], s, 'relu_pos');
+    if (max != null) cond = t.op('And', [cond, t.op('LessOrEqual', [x, t.scalar(max)], s, 'relu_le')], s, 'relu_in');
+    t.addGrad(x, mask(t, cond, g, s));
+  });
+  return y;
+}
+
+export function leakyRelu(t: Tape, x: string, alpha: number): string {
+  const s = t.shape(x);
+  const y = t.op('LeakyRelu', [x], s, 'lrelu', { alpha: { float: alpha } });
+  t.record([x], y, (g) => {
+    const pos = t.op('Greater', [x, t.scalar(0)], s, 'lrelu_pos');
+    t.addGrad(x, t.op('Where', [pos, g, t.op('Mul', [g, t.scalar(alpha)], s, 'lrelu_neg')], s, 'lrelu_dx'));
+  });
+  return y;
+}
+
+export function tanh(t: Tape, x: string): string {
+  const s = t.shape(x);
+  const y = t.op('Tanh', [x], s, 'tanh');
+  t.record([x], y, (g) => t.addGrad(x, t.op('Mul', [g, t.op('Sub', [t.scalar(1), t.op('Mul', [y, y], s, 'tanh_sq')], s, 'tanh_d')], s, 'tanh_dx')));
+  return y;
+}
+
+/** (N, C, H, W) → (N, C): the mean over pixels. */
+export function globalAveragePool(t: Tape, x: string): string {
+  const s = t.shape(x);
+  const y = t.op('ReduceMean', [x], [s[0], s[1]], 'gap', { axes: [2, 3], keepdims: 0 });
+  t.record([x], y, (g) => {
+    const g4 = t.op('Reshape', [t.op('Mul', [g, t.scalar(1 / (s[2] * s[3]))], [s[0], s[1]], 'gap_scale'), t.ints('shape', [s[0], s[1], 1, 1])], [s[0], s[1], 1, 1], 'gap_g4');
+    t.addGrad(x, t.op('Expand', [g4, t.ints('shape', s)], s, 'gap_dx'));
+  });
+  return y;
+}
+
+/** Σ (a − b)², scaled by `scale`. */
+export function sumSquaredDifference(t: Tape, a: string, b: string, scale = 1): string {
+  const s = t.shape(a);
+  const d = t.op('Sub', [a, b], s, 'sqd_d');
+  const sum = t.op('ReduceSum', [t.op('Mul', [d, d], s, 'sqd_sq')], [], 'sqd', { keepdims: 0 });
+  const y = scale === 1 ? sum : t.op('Mul', [sum, t.scalar(scale)], [], 'sqd_scaled');
+  t.record([a, b], y, (g) => {
+    const d2 = t.op('Mul', [d, t.op('Mul', [g, t.scalar(2 * scale)], [], 'sqd_g')], s, 'sqd_grad');
+    t.addGrad(a, d2);
+    if (t.requiresGrad(b)) t.addGrad(b, t.op('Neg', [d2], s, 'sqd_grad_neg'));
+  });
+  return y;
+}
+
+/** Σ softplus(sign·z): the logistic losses (sign −1 for "should be real"). */
+export function sumSoftplus(t: Tape, z: string, sign: 1 | -1): string {
+  const s = t.shape(z);
+  const arg = sign === 1 ? z : t.op('Neg', [z], s, 'sp_neg');
+  const y = t.op('ReduceSum', [t.op('Softplus', [arg], s, 'softplus')], [], 'sp_sum', { keepdims: 0 });
+  t.record([z], y, (g) => {
+    // d softplus(u)/du = sigmoid(u)
+    const d = t.op('Mul', [t.op('Sigmoid', [arg], s, 'sp_sig'), sign === 1 ? g : t.op('Neg', [g], [], 'sp_gneg')], s, 'sp_dz');
+    t.addGrad(z, d);
+  });
+  return y;
+}
