@@ -57,7 +57,8 @@ for (const cfgName of configs) {
   const threads = Number(threadsStr ?? 1);
   const onnx = backend === 'onnx';
   const info = await initBackend({ backend: onnx ? 'wasm' : backend as 'wasm' | 'cpu', threads: onnx ? 1 : threads });
-  const ort = onnx ? await chooseRuntime('onnx', 'bench config onnx-N:') : null;
+  const ort = onnx ? await chooseRuntime('auto') : null;
+  if (onnx && !ort) { console.log(`${cfgName}: skipped, onnxruntime-node is not installed`); continue; }
   const plural = (n: number) => `${n} thread${n > 1 ? 's' : ''}`;
   const label = onnx ? `onnxruntime(${plural(threads)})` : `${info.name}${info.name === 'wasm' ? `(${plural(info.threads)})` : ''}`;
   const mapThreads = onnx ? threads : info.threads;

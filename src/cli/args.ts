@@ -39,6 +39,10 @@ export function numberOption(values: Record<string, unknown>, name: string): num
 export const BACKEND_OPTIONS: OptionSpec = {
   backend: { type: 'string' },
   threads: { type: 'string' },
+  runtime: { type: 'string' },
 };
 export const BACKEND_HELP = `  --backend NAME     auto (default: tfjs-node if installed, else wasm), wasm, cpu or tensorflow
-  --threads N        wasm threads (default: number of cores)`;
+  --threads N        wasm and onnxruntime threads (default: number of cores)
+  --runtime R        auto (default): onnxruntime-node, where installed, runs the GAN architectures'
+                     training steps and \`map\` (same numbers within float tolerance, several times
+                     faster); onnx: require it; tfjs: TF.js only, on the --backend above`;

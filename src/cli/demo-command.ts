@@ -7,7 +7,7 @@ import { runExperiment } from '../experiment/experiment.js';
 import { listDataset, type DatasetOptions } from '../faces/dataset.js';
 import { ZOO } from '../faces/zoo.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, parse, UsageError } from './args.js';
-import { backendFromArgs } from './backend-options.js';
+import { backendFromArgs, describeBackend } from './backend-options.js';
 import { consoleHooks, DEFAULT_TABLE5_ARCHS, DEFAULT_TEST_FRACTION, printSummary, trainConfigs } from './experiment-command.js';
 import { formatDuration } from './progress.js';
 
@@ -76,7 +76,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const results = await runExperiment({
     kind: 'demo', data: images, out, models: [source, target], pairs: [[source, target]], archs,
     dataset, testFraction: DEFAULT_TEST_FRACTION, seed: 1, configs,
-    backend: backend.name, command: `r3an demo ${argv.join(' ')}`.trim(),
+    backend: describeBackend(backend), runtime: { ort: backend.ort, threads: backend.threads }, command: `r3an demo ${argv.join(' ')}`.trim(),
   }, hooks);
   printSummary(results, out);
   console.log(`report: ${path.join(out, 'report', 'index.html')}  [${formatDuration((Date.now() - t0) / 1000)}]`);

@@ -6,7 +6,7 @@ import { findPairsFile, runTable2 } from '../experiment/table2.js';
 import { makeConfig, DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { ARCHS, isArch, TABLE3_ROWS, type Arch } from '../train/presets.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, numberOption, parse, required, UsageError } from './args.js';
-import { backendFromArgs } from './backend-options.js';
+import { backendFromArgs, describeBackend } from './backend-options.js';
 import { DATASET_HELP, DATASET_OPTIONS, datasetFromArgs } from './dataset-options.js';
 import { consoleExtractProgress } from './extract-progress.js';
 import { consoleTrainEvents } from './train-progress.js';
@@ -110,7 +110,7 @@ export async function experimentCommand(argv: string[]): Promise<void> {
     kind: kind as ExperimentKind, data, out, models, pairs, archs, dataset: datasetFromArgs(values),
     testFraction: numberOption(values, 'test-fraction') ?? DEFAULT_TEST_FRACTION, seed,
     configs: trainConfigs(archs, { epochs: intOption(values, 'epochs'), fcEpochs: intOption(values, 'fc-epochs'), batch: intOption(values, 'batch'), microBatch: intOption(values, 'micro-batch'), seed }),
-    backend: backend.name, command: `r3an experiment ${argv.join(' ')}`,
+    backend: describeBackend(backend), runtime: { ort: backend.ort, threads: backend.threads }, command: `r3an experiment ${argv.join(' ')}`,
   };
   const results = await runExperiment(spec, consoleHooks());
   printSummary(results, out);

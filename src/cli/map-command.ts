@@ -2,8 +2,7 @@ import { FeatureSet } from '../features/feature-set.js';
 import { mapFeatureSet } from '../mapper/map-gallery.js';
 import { loadMapper } from '../mapper/mapper.js';
 import { createMappingRunner } from '../mapper/onnx-runtime.js';
-import { RUNTIMES, type Runtime } from '../backend/onnxruntime.js';
-import { BACKEND_HELP, BACKEND_OPTIONS, intOption, parse, required, UsageError } from './args.js';
+import { BACKEND_HELP, BACKEND_OPTIONS, intOption, parse, required } from './args.js';
 import { backendFromArgs } from './backend-options.js';
 import { Progress } from './progress.js';
 
@@ -16,21 +15,17 @@ Usage: r3an map --mapper MAPPER --in FS --out FS [--chunk N] [--runtime auto|onn
   --out FS           output feature set (written atomically); its manifest records the target space,
                      the source model and the mapper it came through
   --chunk N          rows mapped per chunk (default 4096): galleries larger than memory stream through
-  --runtime R        auto (default): onnxruntime-node when installed (the mapping is exported to ONNX
-                     in memory; same numbers within float tolerance, several times faster), else TF.js;
-                     onnx: require it; tfjs: always TF.js on the --backend below
-${BACKEND_HELP}`;
+${BACKEND_HELP}
+With onnxruntime the mapping is exported to ONNX in memory and run there.`;
 
 export async function mapCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { mapper: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, chunk: { type: 'string' }, runtime: { type: 'string' }, ...BACKEND_OPTIONS });
+  const { values } = parse(argv, { mapper: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, chunk: { type: 'string' }, ...BACKEND_OPTIONS });
   if (values.help) { console.log(MAP_HELP); return; }
   const mapperDir = required(values, 'mapper'), inDir = required(values, 'in'), outDir = required(values, 'out');
-  const runtime = (values.runtime ?? 'auto') as Runtime;
-  if (!RUNTIMES.includes(runtime)) throw new UsageError(`--runtime: "${runtime}" is not one of ${RUNTIMES.join(', ')}`);
   const backend = await backendFromArgs(values);
   const mapper = await loadMapper(mapperDir);
   const input = FeatureSet.open(inDir);
-  const runner = await createMappingRunner(mapper.mapping, runtime, backend.threads);
+  const runner = await createMappingRunner(mapper.mapping, backend.runtime, backend.threads);
   const bar = new Progress({ label: `map (${runner.runtime})`, total: input.count, unit: 'features' });
   const t0 = Date.now();
   try { await mapFeatureSet(mapper, runner, input, outDir, { chunkRows: intOption(values, 'chunk'), onChunk: (n) => bar.tick(n) }); } finally { await runner.dispose(); }

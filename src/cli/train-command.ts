@@ -2,7 +2,7 @@ import { makeConfig, DEFAULT_CONFIG, type TrainConfig } from '../train/config.js
 import { ARCHS } from '../train/presets.js';
 import { trainMapper } from '../train/train-mapper.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, numberOption, parse, required } from './args.js';
-import { backendFromArgs } from './backend-options.js';
+import { backendFromArgs, describeBackend } from './backend-options.js';
 import { consoleTrainEvents } from './train-progress.js';
 
 export const TRAIN_HELP = `r3an train — learn a mapping from a source model's feature space into a target model's
@@ -63,9 +63,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const config = configFromArgs(values);
   const source = required(values, 'source'), target = required(values, 'target'), out = required(values, 'out');
   const backend = await backendFromArgs(values);
-  console.error(`backend: ${backend.name}${backend.name === 'wasm' ? ` (${backend.threads} thread${backend.threads > 1 ? 's' : ''})` : ''}`);
+  console.error(`backend: ${describeBackend(backend)}`);
   const result = await trainMapper({
-    source, target, out, config, backend: backend.name,
+    source, target, out, config, backend: describeBackend(backend), runtime: { ort: backend.ort, threads: backend.threads },
     resume: Boolean(values.resume), stopAfterEpochs: intOption(values, 'stop-after'),
     events: consoleTrainEvents(config),
   });

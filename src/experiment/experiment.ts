@@ -4,6 +4,7 @@
 import type { DatasetOptions } from '../faces/dataset.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import type { TrainConfig } from '../train/config.js';
+import type { TrainerRuntime } from '../train/trainers.js';
 import { isGanArch, type Arch } from '../train/presets.js';
 import { writeReport } from '../report/report.js';
 import type { SpaceEval } from './evaluate.js';
@@ -25,6 +26,8 @@ export interface ExperimentSpec {
   seed: number;
   configs: Record<string, TrainConfig>;
   backend: string;
+  /** onnxruntime for training steps, where chosen */
+  runtime?: TrainerRuntime;
   /** the command line, recorded with the results */
   command?: string;
   /** write the HTML report for the first pair (default true) */
@@ -70,7 +73,7 @@ export async function runExperiment(spec: ExperimentSpec, hooks: StageHooks): Pr
   for (const [source, target] of spec.pairs) {
     const rows: Partial<Record<Arch, ArchResult>> = {};
     for (const arch of spec.archs) {
-      const manifest = await timed('train', () => ensureMapper(ws, source, target, spec.configs[arch], spec.backend, hooks));
+      const manifest = await timed('train', () => ensureMapper(ws, source, target, spec.configs[arch], spec.backend, hooks, spec.runtime));
       const ev = await timed('evaluate', () => evaluateMapped(ws, source, target, arch, spec.seed));
       const last = manifest.history.at(-1);
       rows[arch] = { eval: ev, trainSeconds: last?.seconds ?? 0, epochs: last?.epoch ?? 0, ...(manifest.metrics ? { bestEpoch: manifest.metrics.epoch } : {}), mapper: ws.mapper(source, target, arch) };

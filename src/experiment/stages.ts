@@ -11,6 +11,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { loadMapper, MAPPER_JSON, readMapperManifest, type MapperManifest } from '../mapper/mapper.js';
 import { mapRows } from '../mapper/map-gallery.js';
 import type { TrainConfig } from '../train/config.js';
+import type { TrainerRuntime } from '../train/trainers.js';
 import { trainMapper, type TrainEvents } from '../train/train-mapper.js';
 import { CHECKPOINT_DIR } from '../train/checkpoint.js';
 import { evaluateSpace, type SpaceEval } from './evaluate.js';
@@ -80,7 +81,7 @@ export function ensureSplit(ws: Workspace, sets: FeatureSet[], testFraction: num
 export function openPart(ws: Workspace, model: string, part: SplitPart): FeatureSet { return FeatureSet.open(ws.part(model, part)); }
 
 /** Trains (or resumes, or reuses) a mapper on the training identities. */
-export async function ensureMapper(ws: Workspace, source: string, target: string, config: TrainConfig, backend: string, hooks: StageHooks): Promise<MapperManifest> {
+export async function ensureMapper(ws: Workspace, source: string, target: string, config: TrainConfig, backend: string, hooks: StageHooks, runtime?: TrainerRuntime): Promise<MapperManifest> {
   const dir = ws.mapper(source, target, config.arch);
   const label = `${source} → ${target} ${config.arch}`;
   const hasManifest = fs.existsSync(`${dir}/${MAPPER_JSON}`);
@@ -91,7 +92,7 @@ export async function ensureMapper(ws: Workspace, source: string, target: string
   const resume = fs.existsSync(`${dir}/${CHECKPOINT_DIR}/state.json`);
   hooks.log(`${label}: ${resume ? 'resuming' : 'training'} (${config.arch === 'linear' ? 'closed form' : `${config.epochs} epochs`})`);
   const r = await trainMapper({
-    source: ws.part(source, 'train'), target: ws.part(target, 'train'), out: dir, config, backend, resume,
+    source: ws.part(source, 'train'), target: ws.part(target, 'train'), out: dir, config, backend, resume, runtime,
     events: hooks.trainEvents?.(label, config),
   });
   return r.manifest;

@@ -10,7 +10,7 @@ import { CHECKPOINT_DIR, readCheckpointState, restoreCheckpoint, saveCheckpoint,
 import type { TrainConfig } from './config.js';
 import { pairFeatureSets, splitForValidation, subset } from './paired-data.js';
 import { needsCrops } from './presets.js';
-import { createTrainer, GanTrainer } from './trainers.js';
+import { createTrainer, GanTrainer, type TrainerRuntime } from './trainers.js';
 import { isBetter, validate, type ValidationMetrics } from './validation.js';
 
 export interface TrainEvents {
@@ -28,7 +28,10 @@ export interface TrainRequest {
   resume?: boolean;
   /** stop after this many epochs in this call (the run stays resumable); for tests and time-boxed jobs */
   stopAfterEpochs?: number;
+  /** what the manifest records as the backend */
   backend: string;
+  /** onnxruntime for the GAN architectures' steps (default: TF.js) */
+  runtime?: TrainerRuntime;
   events?: TrainEvents;
 }
 
@@ -82,7 +85,8 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
     return { manifest: manifest as MapperManifest, ...(v ? { best: { epoch: 0, val: v } } : {}), finished: true };
   }
 
-  const trainer = createTrainer(cfg, data.ds, data.dt);
+  const trainer = createTrainer(cfg, data.ds, data.dt, req.runtime);
+  log(`${cfg.arch}: training steps on ${trainer.runtime}`);
   try {
     let state: TrainState = existing && req.resume ? existing : {
       config: cfg, source: { id: srcSet.model.id, dim: srcSet.dim }, target: { id: tgtSet.model.id, dim: tgtSet.dim },

@@ -40,7 +40,7 @@ export interface Trainer {
 /** How a trainer runs: onnxruntime (the module, when chosen) or TF.js, and its thread count (0 = all cores). */
 export interface TrainerRuntime { ort?: Ort | null; threads?: number }
 
-interface MicroBatch { x: tf.Tensor2D; y: tf.Tensor2D; faces?: tf.Tensor4D; size: number }
+export interface MicroBatch { x: tf.Tensor2D; y: tf.Tensor2D; faces?: tf.Tensor4D; size: number }
 
 /** The batch's rows cut into micro-batches of flat arrays (faces NHWC, uint8 [0,255] → [-1,1], the generator's tanh range). */
 function microBatchData(rows: number[], data: PairedData, size: number, withFaces: boolean): MicroBatchData[] {
@@ -58,14 +58,14 @@ function microBatchData(rows: number[], data: PairedData, size: number, withFace
   return parts;
 }
 
-function microBatches(rows: number[], data: PairedData, size: number, withFaces: boolean): MicroBatch[] {
+export function microBatches(rows: number[], data: PairedData, size: number, withFaces: boolean): MicroBatch[] {
   return microBatchData(rows, data, size, withFaces).map((p) => ({
     x: tf.tensor2d(p.x, [p.size, data.ds]), y: tf.tensor2d(p.y, [p.size, data.dt]),
     ...(p.faces ? { faces: tf.tensor4d(p.faces, [p.size, FACE_SIZE, FACE_SIZE, 3]) } : {}), size: p.size,
   }));
 }
 
-const disposeParts = (parts: MicroBatch[]) => parts.forEach((p) => tf.dispose([p.x, p.y, ...(p.faces ? [p.faces] : [])]));
+export const disposeParts = (parts: MicroBatch[]) => parts.forEach((p) => tf.dispose([p.x, p.y, ...(p.faces ? [p.faces] : [])]));
 const train = (m: tf.LayersModel, x: tf.Tensor) => m.apply(x, { training: true }) as tf.Tensor;
 
 export class GanTrainer implements Trainer {
@@ -106,7 +106,8 @@ export class GanTrainer implements Trainer {
     const { recAdv, recL2, rep, reg } = this.switches;
     const parts = microBatchData(rows, data, this.cfg.microBatch, recAdv || recL2 || rep);
     const n = rows.length;
-    const sub = async (kind: SubStep, optimizer: tf.Optimizer): Promise<Record<string, number>> => {
+    const out: Record<string, number> = {};
+    const sub = async (kind: Exclude<SubStep, 'stats'>) => {
       let sums: Float32Array[] = [], vars: tf.Variable[] = [];
       const losses: Record<string, number> = {};
       for (const p of parts) {
@@ -115,57 +116,74 @@ export class GanTrainer implements Trainer {
         else r.grads.forEach((g, i) => { const a = sums[i]; for (let j = 0; j < a.length; j++) a[j] += g[j]; });
         for (const [k, v] of Object.entries(r.losses)) losses[k] = (losses[k] ?? 0) + v;
       }
-      applyGradientSums(optimizer, vars, sums, n);
-      return Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, v / n]));
+      applyGradientSums(this.trained(kind).optimizer, vars, sums, n);
+      for (const [k, v] of Object.entries(losses)) out[k] = v / n;
     };
-    const { lambda } = this.cfg;
-    const out: Record<string, number> = {};
-    if (recAdv) out.d = (await sub('d', this.optimizers.d)).d;
+    if (recAdv) await sub('d');
     if (recAdv || recL2) {
-      const l = await sub('g', this.optimizers.g);
-      out.g = (recL2 ? lambda.rec * l.rec : 0) + (recAdv ? lambda.adv * l.adv : 0);
-      if (recL2) out.rec = l.rec;
-      if (recAdv) out.adv = l.adv;
+      await sub('g');
+      out.g = (recL2 ? this.cfg.lambda.rec * out.rec : 0) + (recAdv ? this.cfg.lambda.adv * out.adv : 0);
     }
-    if (rep) out.rep = (await sub('e', this.optimizers.e)).rep;
-    if (reg) out.reg = (await sub('reg', this.optimizers.reg)).reg;
+    if (rep) await sub('e');
+    if (reg) await sub('reg');
     return out;
+  }
+
+  /**
+   * One sub-step's losses on a micro-batch in TF.js (sums over its samples, keyed as the onnxruntime
+   * graphs key them; 'reg' already weighted by λReg). Gradients are taken w.r.t. the sub-step's own
+   * networks only, so in the D step G needs no detaching.
+   */
+  lossTerms(kind: Exclude<SubStep, 'stats'>, p: MicroBatch): Record<string, tf.Scalar> {
+    const { recAdv, recL2 } = this.switches;
+    switch (kind) {
+      case 'd': return { d: discriminatorLossSum(train(this.d, p.faces!), train(this.d, train(this.g, p.x))) };
+      case 'g': {
+        const fake = train(this.g, p.x) as tf.Tensor4D;
+        return { ...(recL2 ? { rec: imageL2Sum(p.faces!, fake) } : {}), ...(recAdv ? { adv: adversarialLossSum(train(this.d, fake)) } : {}) };
+      }
+      case 'e': return { rep: featureL2Sum(p.y, train(this.e, p.faces!) as tf.Tensor2D) };
+      case 'reg': return { reg: tf.mul(this.cfg.lambda.reg, featureL2Sum(p.y, train(this.e, train(this.g, p.x)) as tf.Tensor2D)) };
+    }
+  }
+
+  /** The objective a sub-step minimises from its loss terms: λRec·rec + λAdv·adv in the G step, the single term otherwise. */
+  objective(terms: Record<string, tf.Scalar>): tf.Scalar {
+    const w: Record<string, number> = { rec: this.cfg.lambda.rec, adv: this.cfg.lambda.adv };
+    return Object.entries(terms).reduce<tf.Scalar>((acc, [k, v]) => tf.add(acc, k in w ? tf.mul(w[k], v) : v), tf.scalar(0));
+  }
+
+  /** The networks a sub-step trains, and its optimiser. */
+  private trained(kind: Exclude<SubStep, 'stats'>): { vars: tf.Variable[]; optimizer: tf.Optimizer } {
+    switch (kind) {
+      case 'd': return { vars: trainableVariables(this.d), optimizer: this.optimizers.d };
+      case 'g': return { vars: trainableVariables(this.g), optimizer: this.optimizers.g };
+      case 'e': return { vars: trainableVariables(this.e), optimizer: this.optimizers.e };
+      case 'reg': return { vars: trainableVariables(this.g, this.e), optimizer: this.optimizers.reg };
+    }
   }
 
   private stepTfjs(rows: number[], data: PairedData): Record<string, number> {
     const { recAdv, recL2, rep, reg } = this.switches;
-    const { lambda } = this.cfg;
     const parts = microBatches(rows, data, this.cfg.microBatch, recAdv || recL2 || rep);
     const n = rows.length;
     const out: Record<string, number> = {};
+    const sub = (kind: Exclude<SubStep, 'stats'>) => {
+      const { vars, optimizer } = this.trained(kind);
+      const sums: Record<string, number> = {};
+      const mean = accumulateAndApply(optimizer, vars, parts, n, (p) => {
+        const terms = this.lossTerms(kind, p);
+        for (const [k, v] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + v.dataSync()[0];
+        return this.objective(terms);
+      });
+      for (const [k, v] of Object.entries(sums)) out[k] = v / n;
+      return mean;
+    };
     try {
-      if (recAdv) {
-        out.d = accumulateAndApply(this.optimizers.d, trainableVariables(this.d), parts, n, (p) => {
-          // gradients are taken w.r.t. D only, so G needs no detaching here
-          const fake = train(this.g, p.x);
-          return discriminatorLossSum(train(this.d, p.faces!), train(this.d, fake));
-        });
-      }
-      if (recAdv || recL2) {
-        let rec = 0, adv = 0;
-        out.g = accumulateAndApply(this.optimizers.g, trainableVariables(this.g), parts, n, (p) => {
-          const fake = train(this.g, p.x) as tf.Tensor4D;
-          let loss = tf.scalar(0);
-          if (recL2) { const l = imageL2Sum(p.faces!, fake); rec += l.dataSync()[0]; loss = tf.add(loss, tf.mul(lambda.rec, l)); }
-          if (recAdv) { const l = adversarialLossSum(train(this.d, fake)); adv += l.dataSync()[0]; loss = tf.add(loss, tf.mul(lambda.adv, l)); }
-          return loss;
-        });
-        if (recL2) out.rec = rec / n;
-        if (recAdv) out.adv = adv / n;
-      }
-      if (rep) {
-        out.rep = accumulateAndApply(this.optimizers.e, trainableVariables(this.e), parts, n,
-          (p) => featureL2Sum(p.y, train(this.e, p.faces!) as tf.Tensor2D));
-      }
-      if (reg) {
-        out.reg = accumulateAndApply(this.optimizers.reg, trainableVariables(this.g, this.e), parts, n,
-          (p) => tf.mul(lambda.reg, featureL2Sum(p.y, train(this.e, train(this.g, p.x)) as tf.Tensor2D)));
-      }
+      if (recAdv) sub('d');
+      if (recAdv || recL2) out.g = sub('g');
+      if (rep) sub('e');
+      if (reg) sub('reg');
     } finally { disposeParts(parts); }
     return out;
   }
