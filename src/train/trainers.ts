@@ -107,6 +107,7 @@ export class GanTrainer implements Trainer {
     const parts = microBatchData(rows, data, this.cfg.microBatch, recAdv || recL2 || rep);
     const n = rows.length;
     const out: Record<string, number> = {};
+    runner.weightsChanged(); // weights may have been restored or set between steps
     const sub = async (kind: Exclude<SubStep, 'stats'>) => {
       let sums: Float32Array[] = [], vars: tf.Variable[] = [];
       const losses: Record<string, number> = {};
@@ -117,6 +118,7 @@ export class GanTrainer implements Trainer {
         for (const [k, v] of Object.entries(r.losses)) losses[k] = (losses[k] ?? 0) + v;
       }
       applyGradientSums(this.trained(kind).optimizer, vars, sums, n);
+      runner.weightsChanged(vars);
       for (const [k, v] of Object.entries(losses)) out[k] = v / n;
     };
     if (recAdv) await sub('d');

@@ -25,6 +25,8 @@ interface BatchNormLayer { momentum: number; movingMean: LayerVariable; movingVa
 
 export class OnnxStepRunner {
   private readonly sessions = new Map<string, Promise<{ session: InferenceSession; plan: StepPlan }>>();
+  /** weights as last read from TF.js; a sub-step reads each once, not once per micro-batch */
+  private readonly weightCache = new Map<tf.Variable, Float32Array>();
 
   constructor(
     private readonly ort: Ort, private readonly nets: StepNets, private readonly ds: number, private readonly dt: number,
@@ -57,7 +59,11 @@ export class OnnxStepRunner {
       if (!part.faces) throw new Error(`the ${kind} step needs face crops`);
       feeds[INPUT_FACES] = new T('float32', part.faces, [part.size, 56, 56, 3]);
     }
-    for (const w of plan.weights) feeds[w.input] = new T('float32', w.variable.dataSync() as Float32Array, w.variable.shape);
+    for (const w of plan.weights) {
+      let data = this.weightCache.get(w.variable);
+      if (!data) { data = w.variable.dataSync() as Float32Array; this.weightCache.set(w.variable, data); }
+      feeds[w.input] = new T('float32', data, w.variable.shape);
+    }
     const out = await session.run(feeds);
     for (const b of plan.batchNorms) {
       const layer = b.layer as unknown as BatchNormLayer;
@@ -76,6 +82,12 @@ export class OnnxStepRunner {
       grads: plan.gradOutputs.map((name) => out[name].data as Float32Array),
       variables: plan.weights.filter((w) => w.trainable).map((w) => w.variable),
     };
+  }
+
+  /** Must be called after the variables change outside run() (an optimiser step, a checkpoint restore). */
+  weightsChanged(vars?: tf.Variable[]): void {
+    if (!vars) this.weightCache.clear();
+    else for (const v of vars) this.weightCache.delete(v);
   }
 
   async release(): Promise<void> {
