@@ -196,6 +196,7 @@ export class GanTrainer implements Trainer {
     // G and E are applied directly: the composed model does not pass `training` down to nested models.
     const norms = [...this.g.layers, ...this.e.layers].filter((l) => l.getClassName() === 'BatchNormalization') as unknown as { momentum: number }[];
     const parts = microBatchData(rows, data, this.cfg.microBatch, false);
+    this.onnx?.weightsChanged();
     try {
       for (const [k, p] of parts.entries()) {
         for (const bn of norms) bn.momentum = k / (k + 1);
