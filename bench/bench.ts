@@ -1,8 +1,9 @@
 // `npm run bench`: training seconds/iteration and mapping features/s per backend configuration,
 // as medians after warm-up, with achieved GFLOP/s from the networks' multiply-add count and peak RSS.
 // Configurations: wasm-N (TF.js wasm, N threads), cpu (TF.js pure JS), onnx-N (training sub-steps as
-// onnxruntime graphs on N threads, TF.js wasm for the optimiser). `map` is measured on TF.js and, where
-// onnxruntime-node is installed, on onnxruntime (same thread count).
+// onnxruntime graphs on N threads, TF.js wasm for the optimiser; skipped where onnxruntime-node is not
+// installed). `map` runs on TF.js in wasm/cpu configurations and on onnxruntime in onnx-N ones, checked
+// there against TF.js.
 // Usage: node dist/bench/bench.js [--iters N] [--dim D] [--configs onnx-2,wasm-2,cpu] [--batches 64] [--map-batch 256] [--skip-train]
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
@@ -13,7 +14,7 @@ import { makeConfig } from '../src/train/config.js';
 import { GanTrainer } from '../src/train/trainers.js';
 import { mapRows } from '../src/mapper/map-gallery.js';
 import { createMappingRunner } from '../src/mapper/onnx-runtime.js';
-import { chooseRuntime, loadOnnxRuntime } from '../src/backend/onnxruntime.js';
+import { chooseRuntime } from '../src/backend/onnxruntime.js';
 
 const { values } = parseArgs({ options: {
   iters: { type: 'string', default: '3' }, dim: { type: 'string', default: '512' },
@@ -61,7 +62,6 @@ for (const cfgName of configs) {
   if (onnx && !ort) { console.log(`${cfgName}: skipped, onnxruntime-node is not installed`); continue; }
   const plural = (n: number) => `${n} thread${n > 1 ? 's' : ''}`;
   const label = onnx ? `onnxruntime(${plural(threads)})` : `${info.name}${info.name === 'wasm' ? `(${plural(info.threads)})` : ''}`;
-  const mapThreads = onnx ? threads : info.threads;
   for (const batch of values.batches!.split(',').map(Number)) {
     const trainer = new GanTrainer(makeConfig('r3an', { batchSize: batch, microBatch: Math.min(batch, Number(values['micro-batch'])) }), dim, dim, { ort, threads });
     const g = trainer.nets.generator, d = trainer.nets.discriminator, e = trainer.nets.extractor;
@@ -85,17 +85,15 @@ for (const cfgName of configs) {
     }
     const x = Float32Array.from({ length: mapBatch * dim }, () => Math.random() - 0.5);
     const mapping = trainer.mapping();
+    const fwd = forwardMacs(g) + forwardMacs(e); // multiply-adds per mapped feature
     if (!onnx) {
-    mapRows(mapping, x, dim, dim, true);
-    const mt: number[] = [];
-    for (let i = 0; i < iters; i++) { const t0 = performance.now(); mapRows(mapping, x, dim, dim, true); mt.push((performance.now() - t0) / 1000); }
-    const ms = median(mt);
-    const fwd = forwardMacs(g) + forwardMacs(e);
-    console.log(`map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / ms).toFixed(0)} features/s  ${(2 * fwd * mapBatch / ms / 1e9).toFixed(1)} GFLOP/s (${(fwd / 1e6).toFixed(0)} M MACs/feature)`);
-    }
-    if (onnx && await loadOnnxRuntime()) {
-      const fwd = forwardMacs(g) + forwardMacs(e);
-      const runner = await createMappingRunner(mapping, 'onnx', mapThreads);
+      mapRows(mapping, x, dim, dim, true);
+      const mt: number[] = [];
+      for (let i = 0; i < iters; i++) { const t0 = performance.now(); mapRows(mapping, x, dim, dim, true); mt.push((performance.now() - t0) / 1000); }
+      const ms = median(mt);
+      console.log(`map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / ms).toFixed(0)} features/s  ${(2 * fwd * mapBatch / ms / 1e9).toFixed(1)} GFLOP/s (${(fwd / 1e6).toFixed(0)} M MACs/feature)`);
+    } else {
+      const runner = await createMappingRunner(mapping, 'onnx', threads);
       const ref = mapRows(mapping, x, dim, dim, false);
       const y = await runner.run(x, dim, dim, false);
       let diff = 0, scale = 0; for (let i = 0; i < y.length; i++) { diff = Math.max(diff, Math.abs(y[i] - ref[i])); scale = Math.max(scale, Math.abs(ref[i])); }

@@ -65,7 +65,8 @@ export function inputShapeOf(layer: Layer): number[] {
 
 const weightsOf = (layer: Layer) => layer.getWeights().map((w) => ({ data: w.dataSync() as Float32Array, shape: w.shape }));
 const config = (layer: Layer) => layer.getConfig() as Record<string, unknown>;
-const pair = (v: unknown): number => (Array.isArray(v) ? Number(v[0]) : Number(v));
+/** A TF.js layer's square kernel size or stride (a number or a pair). */
+export const pair = (v: unknown): number => (Array.isArray(v) ? Number(v[0]) : Number(v));
 
 function activation(b: GraphBuilder, x: string, act: unknown, base: string): string {
   if (act == null || act === 'linear') return x;

@@ -2,6 +2,14 @@
 // once divided by the batch size (see gradient-accumulation.ts).
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * The weight of a sub-step's loss term in the objective it minimises: λRec and λAdv in the G step;
+ * every other term alone in its step, weight 1 ('reg' carries λReg inside the term, as reported).
+ */
+export function termWeight(key: string, lambda: { rec: number; adv: number }): number {
+  return key === 'rec' ? lambda.rec : key === 'adv' ? lambda.adv : 1;
+}
+
 /** Σ_i ||a_i − b_i||²: the paper's feature L2 (for unit vectors, ||a−b||² = 2 − 2·cos). */
 export function featureL2Sum(a: tf.Tensor2D, b: tf.Tensor2D): tf.Scalar {
   return tf.sum(tf.squaredDifference(a, b));

@@ -10,7 +10,7 @@ import { composeMapping } from '../nn/mapping.js';
 import { buildMlp } from '../nn/mlp.js';
 import type { TrainConfig } from './config.js';
 import { accumulateAndApply, applyGradientSums, trainableVariables } from './gradient-accumulation.js';
-import { adversarialLossSum, discriminatorLossSum, featureL2Sum, imageL2Sum } from './losses.js';
+import { adversarialLossSum, discriminatorLossSum, featureL2Sum, imageL2Sum, termWeight } from './losses.js';
 import type { PairedData } from './paired-data.js';
 import { gatherRows } from '../features/rows.js';
 import { TABLE3, isGanArch, type LossSwitches } from './presets.js';
@@ -124,7 +124,7 @@ export class GanTrainer implements Trainer {
     if (recAdv) await sub('d');
     if (recAdv || recL2) {
       await sub('g');
-      out.g = (recL2 ? this.cfg.lambda.rec * out.rec : 0) + (recAdv ? this.cfg.lambda.adv * out.adv : 0);
+      out.g = ['rec', 'adv'].filter((k) => k in out).reduce((sum, k) => sum + termWeight(k, this.cfg.lambda) * out[k], 0);
     }
     if (rep) await sub('e');
     if (reg) await sub('reg');
@@ -151,8 +151,7 @@ export class GanTrainer implements Trainer {
 
   /** The objective a sub-step minimises from its loss terms: λRec·rec + λAdv·adv in the G step, the single term otherwise. */
   objective(terms: Record<string, tf.Scalar>): tf.Scalar {
-    const w: Record<string, number> = { rec: this.cfg.lambda.rec, adv: this.cfg.lambda.adv };
-    return Object.entries(terms).reduce<tf.Scalar>((acc, [k, v]) => tf.add(acc, k in w ? tf.mul(w[k], v) : v), tf.scalar(0));
+    return Object.entries(terms).reduce<tf.Scalar>((acc, [k, v]) => { const w = termWeight(k, this.cfg.lambda); return tf.add(acc, w === 1 ? v : tf.mul(w, v)); }, tf.scalar(0));
   }
 
   /** The networks a sub-step trains, and its optimiser. */

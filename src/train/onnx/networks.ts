@@ -2,7 +2,7 @@
 // weights are graph inputs in TF.js's own layout (fed from the variables every run) and transposed
 // to ONNX's inside the graph, so their gradients come out in TF.js's layout too.
 import type * as tf from '@tensorflow/tfjs';
-import { convTransposePads, inputShapeOf, samePads, walkModel, type Container } from '../../mapper/onnx-export.js';
+import { convTransposePads, inputShapeOf, pair, samePads, walkModel, type Container } from '../../mapper/onnx-export.js';
 import * as op from './ops.js';
 import type { Tape } from './tape.js';
 
@@ -43,8 +43,7 @@ export class NetworkEmitter {
     const ws = (layer as unknown as { weights: LayerVariable[] }).weights;
     const w = (i: number) => this.weight(ws[i], trainable);
     const x = inputs[0];
-    const k = Array.isArray(c.kernelSize) ? Number(c.kernelSize[0]) : Number(c.kernelSize);
-    const s = Array.isArray(c.strides) ? Number(c.strides[0]) : Number(c.strides ?? 1);
+    const k = pair(c.kernelSize), s = pair(c.strides ?? 1);
     const cls = layer.getClassName();
     switch (cls) {
       case 'Reshape': {

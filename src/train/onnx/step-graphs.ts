@@ -5,6 +5,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { encodeOnnxModel } from '../../io/onnx-proto.js';
 import { FACE_SIZE } from '../../nn/generator.js';
 import type { LossSwitches } from '../presets.js';
+import { termWeight } from '../losses.js';
 import { add, sumSoftplus, sumSquaredDifference } from './ops.js';
 import { NetworkEmitter, type BatchNormUse, type WeightInput } from './networks.js';
 import { Tape } from './tape.js';
@@ -16,8 +17,8 @@ export interface StepNets { g: tf.LayersModel; d: tf.LayersModel; e: tf.LayersMo
 /** What a built graph reads and writes, for the runner. */
 export interface StepPlan {
   bytes: Uint8Array;
-  /** data inputs the graph declares */
-  data: { x: boolean; y: boolean; faces: boolean };
+  /** the data inputs the graph declares (INPUT_X, INPUT_Y, INPUT_FACES) */
+  data: Set<string>;
   weights: WeightInput[];
   /** output name per trainable weight, same order as weights.filter(trainable) */
   gradOutputs: string[];
@@ -44,25 +45,25 @@ export function buildSubStep(kind: SubStep, nets: StepNets, n: number, ds: numbe
   const faces = usesFaces
     ? t.op('Transpose', [t.input(INPUT_FACES, [n, FACE_SIZE, FACE_SIZE, 3])], [n, 3, FACE_SIZE, FACE_SIZE], 'faces_nchw', { perm: [0, 3, 1, 2] })
     : '';
-  const losses: [string, string, number][] = []; // value, reported key, weight in the objective
+  const losses: [string, string][] = []; // value, reported key
   switch (kind) {
     case 'd': {
       const fake = net.apply(nets.g, x);
       const real = net.apply(nets.d, faces), fakeLogit = net.apply(nets.d, fake);
-      losses.push([add(t, sumSoftplus(t, real, -1), sumSoftplus(t, fakeLogit, 1)), 'd', 1]);
+      losses.push([add(t, sumSoftplus(t, real, -1), sumSoftplus(t, fakeLogit, 1)), 'd']);
       break;
     }
     case 'g': {
       const fake = net.apply(nets.g, x);
-      if (switches.recL2) losses.push([sumSquaredDifference(t, fake, faces, 1 / (3 * FACE_SIZE * FACE_SIZE)), 'rec', lambda.rec]);
-      if (switches.recAdv) losses.push([sumSoftplus(t, net.apply(nets.d, fake), -1), 'adv', lambda.adv]);
+      if (switches.recL2) losses.push([sumSquaredDifference(t, fake, faces, 1 / (3 * FACE_SIZE * FACE_SIZE)), 'rec']);
+      if (switches.recAdv) losses.push([sumSoftplus(t, net.apply(nets.d, fake), -1), 'adv']);
       break;
     }
-    case 'e': losses.push([sumSquaredDifference(t, net.apply(nets.e, faces), y), 'rep', 1]); break;
-    case 'reg': losses.push([sumSquaredDifference(t, net.apply(nets.e, net.apply(nets.g, x)), y, lambda.reg), 'reg', 1]); break;
+    case 'e': losses.push([sumSquaredDifference(t, net.apply(nets.e, faces), y), 'rep']); break;
+    case 'reg': losses.push([sumSquaredDifference(t, net.apply(nets.e, net.apply(nets.g, x)), y, lambda.reg), 'reg']); break;
     case 'stats': net.apply(nets.e, net.apply(nets.g, x)); break;
   }
-  t.backward(losses.map(([v, , w]) => [v, w]));
+  t.backward(losses.map(([v, key]) => [v, termWeight(key, lambda)]));
   const lossOutputs: Record<string, string> = {};
   losses.forEach(([v, key]) => { const name = `loss_${key}`; t.output(v, name); lossOutputs[name] = key; });
   const gradOutputs = net.weights.filter((w) => w.trainable).map((w, i) => { const name = `grad_${i}`; t.output(t.gradOf(w.input), name); return name; });
@@ -73,7 +74,7 @@ export function buildSubStep(kind: SubStep, nets: StepNets, n: number, ds: numbe
   });
   return {
     bytes: encodeOnnxModel(t.graph(`r3an_${kind}_step`)),
-    data: { x: kind !== 'e', y: usesY, faces: usesFaces },
+    data: new Set(t.inputs.map((v) => v.name).filter((name) => [INPUT_X, INPUT_Y, INPUT_FACES].includes(name))),
     weights: net.weights, gradOutputs, lossOutputs, batchNorms,
   };
 }

@@ -4,6 +4,7 @@
 // statistics exactly as TF.js layers update them in a training-mode forward pass.
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceSession } from 'onnxruntime-node';
+import { FACE_SIZE } from '../../nn/generator.js';
 import type { LossSwitches } from '../presets.js';
 import { buildSubStep, INPUT_FACES, INPUT_X, INPUT_Y, type StepNets, type StepPlan, type SubStep } from './step-graphs.js';
 
@@ -53,11 +54,11 @@ export class OnnxStepRunner {
     const { session, plan } = await this.session(kind, part.size);
     const T = this.ort.Tensor;
     const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
-    if (plan.data.x) feeds[INPUT_X] = new T('float32', part.x, [part.size, this.ds]);
-    if (plan.data.y) feeds[INPUT_Y] = new T('float32', part.y, [part.size, this.dt]);
-    if (plan.data.faces) {
+    if (plan.data.has(INPUT_X)) feeds[INPUT_X] = new T('float32', part.x, [part.size, this.ds]);
+    if (plan.data.has(INPUT_Y)) feeds[INPUT_Y] = new T('float32', part.y, [part.size, this.dt]);
+    if (plan.data.has(INPUT_FACES)) {
       if (!part.faces) throw new Error(`the ${kind} step needs face crops`);
-      feeds[INPUT_FACES] = new T('float32', part.faces, [part.size, 56, 56, 3]);
+      feeds[INPUT_FACES] = new T('float32', part.faces, [part.size, FACE_SIZE, FACE_SIZE, 3]);
     }
     for (const w of plan.weights) {
       let data = this.weightCache.get(w.variable);
