@@ -3,7 +3,8 @@
 // Configurations: wasm-N (TF.js wasm, N threads), cpu (TF.js pure JS), onnx-N (training sub-steps as
 // onnxruntime graphs on N threads, TF.js wasm for the optimiser; skipped where onnxruntime-node is not
 // installed). `map` runs on TF.js in wasm/cpu configurations and on onnxruntime in onnx-N ones, checked
-// there against TF.js.
+// there against TF.js. onnx-N configurations also measure the ceiling: onnxruntime's rate on one large
+// dense matrix product with N threads, the most any of these networks' layers could reach here.
 // Usage: node dist/bench/bench.js [--iters N] [--dim D] [--configs onnx-2,wasm-2,cpu] [--batches 64] [--map-batch 256] [--skip-train]
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
@@ -14,14 +15,26 @@ import { makeConfig } from '../src/train/config.js';
 import { GanTrainer } from '../src/train/trainers.js';
 import { mapRows } from '../src/mapper/map-gallery.js';
 import { createMappingRunner } from '../src/mapper/onnx-runtime.js';
-import { chooseRuntime } from '../src/backend/onnxruntime.js';
+import { chooseRuntime, type Ort } from '../src/backend/onnxruntime.js';
+import { Tape } from '../src/train/onnx/tape.js';
+import { encodeOnnxModel } from '../src/io/onnx-proto.js';
+
+const USAGE = `usage: node dist/bench/bench.js [options]
+  --configs LIST      onnx-N (onnxruntime training graphs and map, N threads), wasm-N (TF.js wasm), cpu (TF.js JS)  [wasm-2]
+  --batches LIST      training batch sizes  [64]
+  --micro-batch N     micro-batch the networks see at once  [32]
+  --map-batch N       features per map call  [256]
+  --iters N           timed iterations (medians are printed)  [3]
+  --dim D             source and target feature dimension  [512]
+  --skip-train        measure map (and the ceiling) only`;
 
 const { values } = parseArgs({ options: {
   iters: { type: 'string', default: '3' }, dim: { type: 'string', default: '512' },
   configs: { type: 'string', default: 'wasm-2' }, batches: { type: 'string', default: '64' },
   'map-batch': { type: 'string', default: '256' }, 'micro-batch': { type: 'string', default: '32' },
-  'skip-train': { type: 'boolean', default: false },
+  'skip-train': { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
 } });
+if (values.help) { console.log(USAGE); process.exit(0); }
 const iters = Number(values.iters), dim = Number(values.dim), mapBatch = Number(values['map-batch']);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
@@ -50,6 +63,19 @@ if (configs.length > 1) {
   process.exit(0);
 }
 
+/** onnxruntime's GFLOP/s on a 2048³ dense matrix product: the practical ceiling for any layer on these threads. */
+async function gemmCeiling(ort: Ort, threads: number): Promise<number> {
+  const n = 2048, t = new Tape();
+  t.output(t.op('MatMul', [t.input('a', [n, n]), t.input('b', [n, n])], [n, n]), 'c');
+  const session = await ort.InferenceSession.create(encodeOnnxModel(t.graph('gemm')), { executionProviders: ['cpu'], intraOpNumThreads: threads });
+  const feeds = { a: new ort.Tensor('float32', Float32Array.from({ length: n * n }, () => Math.random()), [n, n]), b: new ort.Tensor('float32', Float32Array.from({ length: n * n }, () => Math.random()), [n, n]) };
+  await session.run(feeds);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) { const t0 = performance.now(); await session.run(feeds); times.push((performance.now() - t0) / 1000); }
+  await session.release();
+  return (2 * n ** 3) / median(times) / 1e9;
+}
+
 let peakRss = 0;
 const sampleRss = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss); };
 
@@ -62,6 +88,9 @@ for (const cfgName of configs) {
   if (onnx && !ort) { console.log(`${cfgName}: skipped, onnxruntime-node is not installed`); continue; }
   const plural = (n: number) => `${n} thread${n > 1 ? 's' : ''}`;
   const label = onnx ? `onnxruntime(${plural(threads)})` : `${info.name}${info.name === 'wasm' ? `(${plural(info.threads)})` : ''}`;
+  const ceiling = ort ? await gemmCeiling(ort, threads) : 0;
+  if (ort) console.log(`ceiling ${label.padEnd(16)}: ${ceiling.toFixed(1)} GFLOP/s on a 2048³ matrix product`);
+  const ofCeiling = (gflops: number) => (ceiling ? `, ${(100 * gflops / ceiling).toFixed(0)}% of the ceiling` : '');
   for (const batch of values.batches!.split(',').map(Number)) {
     const trainer = new GanTrainer(makeConfig('r3an', { batchSize: batch, microBatch: Math.min(batch, Number(values['micro-batch'])) }), dim, dim, { ort, threads });
     const g = trainer.nets.generator, d = trainer.nets.discriminator, e = trainer.nets.extractor;
@@ -80,8 +109,8 @@ for (const cfgName of configs) {
       console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: warm-up step ${((performance.now() - tw) / 1000).toFixed(1)} s`);
       const times: number[] = [];
       for (let i = 0; i < iters; i++) { const t0 = performance.now(); await trainer.step(rows, data); times.push((performance.now() - t0) / 1000); sampleRss(); }
-      const s = median(times);
-      console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: ${s.toFixed(2)} s/iter  ${(batch / s).toFixed(1)} samples/s  ${(2 * macsPerSample * batch / s / 1e9).toFixed(1)} GFLOP/s (≈${(macsPerSample / 1e6).toFixed(0)} M MACs/sample/iter)  peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GB`);
+      const s = median(times), gflops = 2 * macsPerSample * batch / s / 1e9;
+      console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: ${s.toFixed(2)} s/iter  ${(batch / s).toFixed(1)} samples/s  ${gflops.toFixed(1)} GFLOP/s (≈${(macsPerSample / 1e6).toFixed(0)} M MACs/sample/iter${ofCeiling(gflops)})  peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GB`);
     }
     const x = Float32Array.from({ length: mapBatch * dim }, () => Math.random() - 0.5);
     const mapping = trainer.mapping();
@@ -99,8 +128,8 @@ for (const cfgName of configs) {
       let diff = 0, scale = 0; for (let i = 0; i < y.length; i++) { diff = Math.max(diff, Math.abs(y[i] - ref[i])); scale = Math.max(scale, Math.abs(ref[i])); }
       const ot: number[] = [];
       for (let i = 0; i < Math.max(iters, 5); i++) { const t0 = performance.now(); await runner.run(x, dim, dim, true); ot.push((performance.now() - t0) / 1000); }
-      const os_ = median(ot);
-      console.log(`map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / os_).toFixed(0)} features/s  ${(2 * fwd * mapBatch / os_ / 1e9).toFixed(1)} GFLOP/s  max |onnx − tfjs| ${diff.toExponential(1)} (max |tfjs| ${scale.toExponential(1)})`);
+      const os_ = median(ot), gflops = 2 * fwd * mapBatch / os_ / 1e9;
+      console.log(`map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / os_).toFixed(0)} features/s  ${gflops.toFixed(1)} GFLOP/s (${(fwd / 1e6).toFixed(0)} M MACs/feature${ofCeiling(gflops)}; at the ceiling: ${(ceiling * 1e9 / (2 * fwd)).toFixed(0)} features/s)  max |onnx − tfjs| ${diff.toExponential(1)} (max |tfjs| ${scale.toExponential(1)})`);
       await runner.dispose();
     }
     await trainer.dispose();

@@ -46,6 +46,8 @@ export async function saveCheckpoint(mapperDir: string, trainer: Trainer, state:
     writeTensorBundle(path.join(dir, 'tensors.bin'), path.join(dir, 'tensors.json'), named);
     fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2));
   });
+  // getWeights hands out live variables and fresh tensors (iteration counts, array-held moments): free the latter
+  tf.dispose(named.map((t) => t.tensor).filter((t) => !(t instanceof tf.Variable)));
 }
 
 export function readCheckpointState(mapperDir: string): TrainState | undefined {

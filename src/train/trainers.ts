@@ -10,6 +10,8 @@ import { composeMapping } from '../nn/mapping.js';
 import { buildMlp } from '../nn/mlp.js';
 import type { TrainConfig } from './config.js';
 import { accumulateAndApply, applyGradientSums, trainableVariables } from './gradient-accumulation.js';
+import { ArrayAdam, isArrayAdam, JS_KERNELS } from './array-adam.js';
+import { nativeKernels } from './native-kernels.js';
 import { adversarialLossSum, discriminatorLossSum, featureL2Sum, imageL2Sum, termWeight } from './losses.js';
 import type { PairedData } from './paired-data.js';
 import { gatherRows } from '../features/rows.js';
@@ -87,12 +89,9 @@ export class GanTrainer implements Trainer {
     this.d = buildDiscriminator(seeds);
     this.e = buildExtractor(dt, seeds);
     this.nets = { generator: this.g, discriminator: this.d, extractor: this.e };
-    this.optimizers = {
-      d: tf.train.adam(cfg.lr.d, 0.5, 0.999),
-      g: tf.train.adam(cfg.lr.g, 0.5, 0.999),
-      e: tf.train.adam(cfg.lr.e),
-      reg: tf.train.adam(cfg.lr.reg),
-    };
+    // on onnxruntime the gradients arrive as arrays: Adam runs on them directly (same update, same saved state)
+    const adam = (lr: number, beta1 = 0.9) => (rt.ort ? new ArrayAdam(lr, beta1, 0.999) : tf.train.adam(lr, beta1, 0.999));
+    this.optimizers = { d: adam(cfg.lr.d, 0.5), g: adam(cfg.lr.g, 0.5), e: adam(cfg.lr.e), reg: adam(cfg.lr.reg) };
     if (rt.ort) this.onnx = new OnnxStepRunner(rt.ort, { g: this.g, d: this.d, e: this.e }, ds, dt, this.switches, cfg.lambda, rt.threads ?? 0);
     this.runtime = this.onnx ? 'onnxruntime' : 'tfjs';
   }
@@ -108,17 +107,20 @@ export class GanTrainer implements Trainer {
     const n = rows.length;
     const out: Record<string, number> = {};
     runner.weightsChanged(); // weights may have been restored or set between steps
+    const kernels = nativeKernels() ?? JS_KERNELS;
     const sub = async (kind: Exclude<SubStep, 'stats'>) => {
       let sums: Float32Array[] = [], vars: tf.Variable[] = [];
       const losses: Record<string, number> = {};
       for (const p of parts) {
         const r = await runner.run(kind, p);
-        if (!sums.length) { sums = r.grads.map((g) => Float32Array.from(g)); vars = r.variables; }
-        else r.grads.forEach((g, i) => { const a = sums[i]; for (let j = 0; j < a.length; j++) a[j] += g[j]; });
+        // onnxruntime hands each run fresh output buffers: the first micro-batch's become the sums
+        if (!sums.length) { sums = r.grads; vars = r.variables; }
+        else r.grads.forEach((g, i) => kernels.accumulate(sums[i], g));
         for (const [k, v] of Object.entries(r.losses)) losses[k] = (losses[k] ?? 0) + v;
       }
-      applyGradientSums(this.trained(kind).optimizer, vars, sums, n);
-      runner.weightsChanged(vars);
+      const { optimizer } = this.trained(kind);
+      if (isArrayAdam(optimizer)) optimizer.applyArrays(vars, sums, 1 / n, runner.weightArrays(vars));
+      else { applyGradientSums(optimizer, vars, sums, n); runner.weightsChanged(vars); }
       for (const [k, v] of Object.entries(losses)) out[k] = v / n;
     };
     if (recAdv) await sub('d');

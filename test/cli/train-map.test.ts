@@ -52,11 +52,15 @@ test('fc: train → kill → --resume ends with exactly the weights of an uninte
   assert.equal(r3an(args(whole)).code, 1);
 });
 
-test('r3an: stop after one epoch, resume, and the mapper holds generator + mapping models', async () => {
+test('r3an: stop after one epoch, resume: the weights of an uninterrupted run, and the mapper holds generator + mapping models', async () => {
   const dir = tmpDir();
   const { source, target } = writeSyntheticPair(dir, { identities: 4, perIdentity: 4, ds: 16, dt: 16 });
   const out = path.join(dir, 'mapper');
-  const base = ['train', '--source', source, '--target', target, '--out', out, '--arch', 'r3an', '--epochs', '2', '--batch', '8', '--micro-batch', '4', '--val-fraction', '0.25', ...COMMON];
+  const args = (o: string) => ['train', '--source', source, '--target', target, '--out', o, '--arch', 'r3an', '--epochs', '2', '--batch', '8', '--micro-batch', '4', '--val-fraction', '0.25', ...COMMON];
+  const base = args(out);
+  // uninterrupted reference (on onnxruntime where it is installed: its Adam state must survive the checkpoint exactly)
+  const whole = path.join(dir, 'whole');
+  assert.equal(r3an(args(whole)).code, 0);
   const first = r3an([...base, '--stop-after', '1']);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /stopped/);
@@ -65,6 +69,7 @@ test('r3an: stop after one epoch, resume, and the mapper holds generator + mappi
   assert.equal(second.code, 0, second.stderr);
   const m = readMapperManifest(out);
   assert.equal(m.arch, 'r3an'); assert.equal(m.history.length, 2); assert.ok(m.training.finished);
+  assert.equal(fs.readFileSync(path.join(out, 'mapping/weights.bin')).compare(fs.readFileSync(path.join(whole, 'mapping/weights.bin'))), 0, 'identical weights');
   assert.deepEqual(Object.keys(m.history[1].losses).sort(), ['adv', 'd', 'g', 'rec', 'reg', 'rep']);
   for (const f of ['mapping/model.json', 'mapping/weights.bin', 'generator/model.json', 'checkpoint/state.json']) assert.ok(fs.existsSync(path.join(out, f)), f);
   // resuming with another configuration is refused

@@ -52,7 +52,9 @@ function convTransposeCase(n: number, cin: number, h: number, cout: number, k: n
 }
 
 const CASES: Case[] = [
-  convCase(3, 3, 8, 4, 4, 2), convCase(2, 4, 7, 5, 3, 2), convCase(2, 5, 2, 3, 3, 2), convCase(2, 6, 5, 7, 1, 1),
+  convCase(3, 3, 8, 4, 4, 2), convCase(2, 4, 7, 5, 3, 2), convCase(2, 5, 2, 3, 3, 2),
+  // pointwise: a large map (per-sample products) and a small map with many channels (one product)
+  convCase(2, 6, 5, 7, 1, 1), convCase(2, 12, 2, 10, 1, 1),
   depthwiseCase(3, 6, 8, 2), depthwiseCase(2, 5, 7, 2), depthwiseCase(2, 4, 6, 1),
   convTransposeCase(2, 5, 4, 3, 4, 1, 'valid'), convTransposeCase(3, 4, 7, 3, 4, 2, 'same'),
   {

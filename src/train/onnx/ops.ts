@@ -120,15 +120,30 @@ export function conv(t: Tape, x: string, w: string, geo: ConvGeometry, group = 1
       if (pointwise) {
         const wt = t.op('Transpose', [w], [c, m, 1, 1], 'conv_wt', { perm: NCHW_TO_CNHW });
         t.addGrad(x, t.op('Conv', [g, wt], t.shape(x), 'conv_dx', { kernel_shape: [1, 1] }));
+      } else if (s === 1 && group === c) {
+        // stride-1 depthwise: the adjoint is the depthwise convolution with the kernel flipped and the pads
+        // swapped, which onnxruntime runs multi-threaded (its grouped ConvTranspose runs on one thread)
+        const flipped = t.op('Slice', [w, t.ints('starts', [-1, -1]), t.ints('ends', [-k - 1, -k - 1]), t.ints('axes', [2, 3]), t.ints('steps', [-1, -1])], t.shape(w), 'dw_flip');
+        t.addGrad(x, t.op('Conv', [g, flipped], t.shape(x), 'dw_dx', { kernel_shape: [k, k], strides: [1, 1], pads: [geo.pads[2], geo.pads[3], geo.pads[0], geo.pads[1]], group }));
       } else t.addGrad(x, convTransposeTo(t, g, w, t.shape(x), k, geo, group, 'conv_dx'));
     }
     if (t.requiresGrad(w)) {
       if (pointwise) {
-        // Σ over n and pixels of g[n, m, p]·x[n, c, p]: one matrix product once the batch is moved inward
-        const rows = (v: string, ch: number, hw: number, base: string) => t.op('Reshape', [
-          t.op('Transpose', [t.op('Reshape', [v, t.ints('shape', [n, ch, hw])], [n, ch, hw], `${base}_3d`)], [ch, n, hw], `${base}_t`, { perm: [1, 0, 2] }),
-          t.ints('shape', [ch, n * hw])], [ch, n * hw], base);
-        const dw = t.op('Gemm', [rows(g, m, oh * ow, 'pw_g'), rows(x, c, h * wd, 'pw_x')], [m, c], 'pw_dw', { transB: 1 });
+        // Σ over n and pixels p of g[n, m, p]·x[n, c, p]. Large maps: one product per sample, g[n]·x[n]ᵀ
+        // (onnxruntime fuses the transpose into the product), summed over n; small maps with many
+        // channels, where those per-sample products outweigh the activations: one product once the batch
+        // is moved inward (two transposes).
+        const hw = h * wd;
+        const as3d = (v: string, ch: number, base: string) => t.op('Reshape', [v, t.ints('shape', [n, ch, hw])], [n, ch, hw], base);
+        let dw: string;
+        if (m * c <= hw * (m + c)) {
+          const xt = t.op('Transpose', [as3d(x, c, 'pw_x_3d')], [n, hw, c], 'pw_xt', { perm: [0, 2, 1] });
+          dw = t.op('ReduceSum', [t.op('MatMul', [as3d(g, m, 'pw_g_3d'), xt], [n, m, c], 'pw_dw_n'), t.ints('axes', [0])], [m, c], 'pw_dw', { keepdims: 0 });
+        } else {
+          const rows = (v: string, ch: number, base: string) => t.op('Reshape', [
+            t.op('Transpose', [as3d(v, ch, `${base}_3d`)], [ch, n, hw], `${base}_t`, { perm: [1, 0, 2] }), t.ints('shape', [ch, n * hw])], [ch, n * hw], base);
+          dw = t.op('Gemm', [rows(g, m, 'pw_g'), rows(x, c, 'pw_x')], [m, c], 'pw_dw', { transB: 1 });
+        }
         t.addGrad(w, t.op('Reshape', [dw, t.ints('shape', [m, c, 1, 1])], [m, c, 1, 1], 'pw_dw_4d'));
       } else if (group === 1) {
         const r = correlate(t, x, g, k, geo); // (C, M, k, k)
@@ -198,7 +213,8 @@ export function batchNormTraining(t: Tape, x: string, gamma: string, beta: strin
   return { y, stats: { mean: t.op('Reshape', [mean, t.ints('shape', [c])], [c], 'bn_mean'), variance: t.op('Reshape', [variance, t.ints('shape', [c])], [c], 'bn_var') } };
 }
 
-const mask = (t: Tape, cond: string, g: string, s: Shape) => t.op('Where', [cond, g, t.scalar(0)], s, 'masked_grad');
+// g·float(cond): onnxruntime's Where runs on one thread, Cast and Mul on all
+const mask = (t: Tape, cond: string, g: string, s: Shape) => t.op('Mul', [g, t.op('Cast', [cond], s, 'mask', { to: 1 })], s, 'masked_grad');
 
 /** ReLU, or ReLU clipped at `max`; gradient 1 on (0, max] as TF.js's relu then clipByValue give. */
 export function relu(t: Tape, x: string, max?: number): string {

@@ -60,11 +60,8 @@ export class OnnxStepRunner {
       if (!part.faces) throw new Error(`the ${kind} step needs face crops`);
       feeds[INPUT_FACES] = new T('float32', part.faces, [part.size, FACE_SIZE, FACE_SIZE, 3]);
     }
-    for (const w of plan.weights) {
-      let data = this.weightCache.get(w.variable);
-      if (!data) { data = w.variable.dataSync() as Float32Array; this.weightCache.set(w.variable, data); }
-      feeds[w.input] = new T('float32', data, w.variable.shape);
-    }
+    const weights = this.weightArrays(plan.weights.map((w) => w.variable));
+    plan.weights.forEach((w, i) => { feeds[w.input] = new T('float32', weights[i], w.variable.shape); });
     const out = await session.run(feeds);
     for (const b of plan.batchNorms) {
       const layer = b.layer as unknown as BatchNormLayer;
@@ -85,7 +82,19 @@ export class OnnxStepRunner {
     };
   }
 
-  /** Must be called after the variables change outside run() (an optimiser step, a checkpoint restore). */
+  /**
+   * The variables' values as the graphs read them, cached: an optimiser may update these arrays in
+   * place (writing the variables too) without reading them back.
+   */
+  weightArrays(vars: tf.Variable[]): Float32Array[] {
+    return vars.map((v) => {
+      let data = this.weightCache.get(v);
+      if (!data) { data = Float32Array.from(v.dataSync() as Float32Array); this.weightCache.set(v, data); }
+      return data;
+    });
+  }
+
+  /** Must be called after the variables change other than through weightArrays (a TF.js optimiser step, a checkpoint restore). */
   weightsChanged(vars?: tf.Variable[]): void {
     if (!vars) this.weightCache.clear();
     else for (const v of vars) this.weightCache.delete(v);
