@@ -1,7 +1,7 @@
 // `npm run bench`: training seconds/iteration and mapping features/s per backend configuration,
 // as medians after warm-up, with achieved GFLOP/s from the networks' multiply-add count and peak RSS.
 // Configurations: wasm-N (TF.js wasm, N threads), cpu (TF.js pure JS), onnx-N (training sub-steps as
-// onnxruntime graphs on N threads, TF.js wasm for the optimiser; skipped where onnxruntime-node is not
+// onnxruntime graphs on N threads, Adam in r3an's native kernel or JS; skipped where onnxruntime-node is not
 // installed). `map` runs on TF.js in wasm/cpu configurations and on onnxruntime in onnx-N ones, checked
 // there against TF.js. onnx-N configurations also measure the ceiling: onnxruntime's rate on one large
 // dense matrix product with N threads, the most any of these networks' layers could reach here.
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src/backend/backend.js';
 import { makeConfig } from '../src/train/config.js';
 import { GanTrainer } from '../src/train/trainers.js';
+import { isArrayAdam } from '../src/train/array-adam.js';
 import { mapRows } from '../src/mapper/map-gallery.js';
 import { createMappingRunner } from '../src/mapper/onnx-runtime.js';
 import { chooseRuntime, type Ort } from '../src/backend/onnxruntime.js';
@@ -106,7 +107,9 @@ for (const cfgName of configs) {
     if (!values['skip-train']) {
       const tw = performance.now();
       await trainer.step(rows, data); // warm-up (onnxruntime: graph building and session creation)
-      console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: warm-up step ${((performance.now() - tw) / 1000).toFixed(1)} s`);
+      const adam = trainer.optimizers.d;
+      const optimiser = isArrayAdam(adam) ? `, Adam in ${adam.native ? "r3an's native kernel" : 'JS (native kernel not built)'}` : ', Adam on TF.js';
+      console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: warm-up step ${((performance.now() - tw) / 1000).toFixed(1)} s${optimiser}`);
       const times: number[] = [];
       for (let i = 0; i < iters; i++) { const t0 = performance.now(); await trainer.step(rows, data); times.push((performance.now() - t0) / 1000); sampleRss(); }
       const s = median(times), gflops = 2 * macsPerSample * batch / s / 1e9;

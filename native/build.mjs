@@ -11,7 +11,7 @@ if (process.env.R3AN_NATIVE === '0') {
 } else {
   const gyp = process.env.npm_config_node_gyp;
   const [cmd, args] = gyp ? [process.execPath, [gyp]] : ['node-gyp', []];
-  const r = spawnSync(cmd, [...args, 'rebuild', '--directory', dir], { stdio: 'inherit', shell: !gyp && process.platform === 'win32' });
+  const r = spawnSync(cmd, [...args, 'rebuild', '--loglevel', 'warn', '--directory', dir], { stdio: 'inherit', shell: !gyp && process.platform === 'win32' });
   if (r.status === 0) console.log('r3an: native kernels built (native/build/Release/r3an_native.node)');
   else console.warn('r3an: native kernels not built (no C compiler or Node headers?); training on onnxruntime uses the JS fallback');
 }
