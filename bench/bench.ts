@@ -116,6 +116,9 @@ for (const cfgName of configs) {
       const s = median(times), gflops = 2 * macsPerSample * batch / s / 1e9;
       console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: ${s.toFixed(2)} s/iter  ${(batch / s).toFixed(1)} samples/s  ${gflops.toFixed(1)} GFLOP/s (≈${(macsPerSample / 1e6).toFixed(0)} M MACs/sample/iter${ofCeiling(gflops)})  peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GB`);
     }
+    // untrained batch norms (moving mean 0, variance 1) map everything to ≈ 0, which would make the
+    // onnxruntime-vs-TF.js check below vacuous: without training steps, estimate their statistics first
+    if (values['skip-train']) await trainer.recalibrate(rows, data);
     const x = Float32Array.from({ length: mapBatch * dim }, () => Math.random() - 0.5);
     const mapping = trainer.mapping();
     const fwd = forwardMacs(g) + forwardMacs(e); // multiply-adds per mapped feature
