@@ -27,6 +27,9 @@ export const JS_KERNELS: NativeKernels = {
   },
 };
 
+/** The kernels array-held training uses: the native ones where built, else JS_KERNELS. */
+export const arrayKernels = (): NativeKernels => nativeKernels() ?? JS_KERNELS;
+
 /** `instanceof` cannot tell: tf.Optimizer's Symbol.hasInstance accepts any object with its three methods. */
 export const isArrayAdam = (o: tf.Optimizer): o is ArrayAdam => typeof (o as Partial<ArrayAdam>).applyArrays === 'function';
 
@@ -42,7 +45,7 @@ export class ArrayAdam extends tf.Optimizer {
     super();
     this.accBeta1 = tf.scalar(beta1).variable(false);
     this.accBeta2 = tf.scalar(beta2).variable(false);
-    this.kernels = kernels ?? nativeKernels() ?? JS_KERNELS;
+    this.kernels = kernels ?? arrayKernels();
   }
 
   /** Whether the update runs in the native kernel. */
@@ -76,7 +79,7 @@ export class ArrayAdam extends tf.Optimizer {
       if (!v) throw new Error(`Adam: no variable named ${name}`);
       return v;
     });
-    this.applyArrays(vars, named.map((n) => Float32Array.from(n.tensor.dataSync() as Float32Array)), 1, vars.map((v) => Float32Array.from(v.dataSync() as Float32Array)));
+    this.applyArrays(vars, named.map((n) => n.tensor.dataSync() as Float32Array), 1, vars.map((v) => Float32Array.from(v.dataSync() as Float32Array)));
   }
 
   async getWeights(): Promise<NamedTensor[]> {

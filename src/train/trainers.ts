@@ -10,8 +10,7 @@ import { composeMapping } from '../nn/mapping.js';
 import { buildMlp } from '../nn/mlp.js';
 import type { TrainConfig } from './config.js';
 import { accumulateAndApply, applyGradientSums, trainableVariables } from './gradient-accumulation.js';
-import { ArrayAdam, isArrayAdam, JS_KERNELS } from './array-adam.js';
-import { nativeKernels } from './native-kernels.js';
+import { ArrayAdam, arrayKernels, isArrayAdam } from './array-adam.js';
 import { adversarialLossSum, discriminatorLossSum, featureL2Sum, imageL2Sum, termWeight } from './losses.js';
 import type { PairedData } from './paired-data.js';
 import { gatherRows } from '../features/rows.js';
@@ -107,7 +106,7 @@ export class GanTrainer implements Trainer {
     const n = rows.length;
     const out: Record<string, number> = {};
     runner.weightsChanged(); // weights may have been restored or set between steps
-    const kernels = nativeKernels() ?? JS_KERNELS;
+    const kernels = arrayKernels();
     const sub = async (kind: Exclude<SubStep, 'stats'>) => {
       let sums: Float32Array[] = [], vars: tf.Variable[] = [];
       const losses: Record<string, number> = {};
