@@ -1,6 +1,7 @@
 // Every differentiable op of the ONNX training tape, forward and gradients, against TF.js's cpu
 // backend (the reference) on small random tensors: convolutions with the networks' strides and 'same'
-// paddings (even and odd sizes), depthwise, transposed, dense, batch norm, the activations, the losses.
+// paddings (even and odd sizes), depthwise, transposed, dense, batch norm, the activations, the losses;
+// pointwise, depthwise and batch norm in the (C, N, H, W) layout too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -51,7 +52,34 @@ function convTransposeCase(n: number, cin: number, h: number, cout: number, k: n
   };
 }
 
+/** (C, N, H, W), the layout of networks of pointwise and depthwise convolutions, ↔ TF.js's NHWC */
+const cnhwToNhwc = (x: tf.Tensor) => tf.transpose(x, [1, 2, 3, 0]);
+const nhwcToCnhw = (x: tf.Tensor) => tf.transpose(x, [3, 0, 1, 2]);
+
+function depthwiseCnhwCase(n: number, c: number, h: number, s: number): Case {
+  return {
+    name: `depthwise (C, N, H, W) k3 s${s} same ${h}×${h}`, shapes: [[c, n, h, h], [c, 1, 3, 3]],
+    onnx: (t, [x, w]) => op.depthwiseCnhw(t, x, w, { stride: s, pads: samePads(h, h, 3, s) }),
+    ref: ([x, w]) => nhwcToCnhw(tf.depthwiseConv2d(cnhwToNhwc(x) as tf.Tensor4D, tf.transpose(w, [2, 3, 0, 1]) as tf.Tensor4D, s, 'same')),
+  };
+}
+
 const CASES: Case[] = [
+  {
+    name: 'pointwise (C, N, H, W)', shapes: [[6, 3, 5, 4], [6, 7]],
+    onnx: (t, [x, w]) => op.pointwiseCnhw(t, x, w),
+    ref: ([x, w]) => nhwcToCnhw(tf.conv2d(cnhwToNhwc(x) as tf.Tensor4D, tf.reshape(w, [1, 1, 6, 7]) as tf.Tensor4D, 1, 'valid')),
+  },
+  depthwiseCnhwCase(3, 6, 8, 2), depthwiseCnhwCase(2, 5, 7, 2), depthwiseCnhwCase(2, 4, 6, 1),
+  {
+    name: 'batch norm (training) + ReLU6, (C, N, H, W)', shapes: [[4, 3, 5, 5], [4], [4]],
+    onnx: (t, [x, g, b]) => op.relu(t, op.batchNormTraining(t, x, g, b, 1e-3, 0).y, 6),
+    ref: ([x, g, b]) => {
+      const v = cnhwToNhwc(x);
+      const { mean, variance } = tf.moments(v, [0, 1, 2]);
+      return nhwcToCnhw(tf.clipByValue(tf.relu(tf.batchNorm(v, mean, variance, b, g, 1e-3)), 0, 6));
+    },
+  },
   convCase(3, 3, 8, 4, 4, 2), convCase(2, 4, 7, 5, 3, 2), convCase(2, 5, 2, 3, 3, 2),
   // pointwise: a large map (per-sample products) and a small map with many channels (one product)
   convCase(2, 6, 5, 7, 1, 1), convCase(2, 12, 2, 10, 1, 1),

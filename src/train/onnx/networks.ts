@@ -32,10 +32,53 @@ export class NetworkEmitter {
     return input;
   }
 
-  /** Applies `model` to `x` (NCHW for images, (N, d) for features). */
+  /**
+   * Applies `model` to `x` (NCHW for images, (N, d) for features). A network of pointwise and
+   * depthwise convolutions runs in the (C, N, H, W) layout inside (see ops.ts), the others in NCHW.
+   */
   apply(model: tf.LayersModel, x: string): string {
     const trainable = this.train.has(model);
-    return walkModel(model as unknown as Layer & Container, x, (layer, inputs) => this.layer(layer, inputs, trainable));
+    const cnhw = t4(this.t, x) && channelsOuterFits(model);
+    const input = cnhw ? op.transpose(this.t, x, [1, 0, 2, 3]) : x;
+    return walkModel(model as unknown as Layer & Container, input, (layer, inputs) => (cnhw ? this.layerCnhw(layer, inputs, trainable) : this.layer(layer, inputs, trainable)));
+  }
+
+  /** The layers channelsOuterFits admits, on (C, N, H, W) maps. */
+  private layerCnhw(layer: Layer, inputs: string[], trainable: boolean): string {
+    const t = this.t, c = layer.getConfig() as Record<string, unknown>;
+    const ws = (layer as unknown as { weights: LayerVariable[] }).weights;
+    const w = (i: number) => this.weight(ws[i], trainable);
+    const x = inputs[0];
+    switch (layer.getClassName()) {
+      case 'Conv2D': {
+        const [cin] = t.shape(x), cout = Number(c.filters);
+        let y = op.pointwiseCnhw(t, x, op.reshape(t, w(0), [cin, cout]));
+        if (c.useBias) y = op.add(t, y, op.reshape(t, w(1), [cout, 1, 1, 1]));
+        return this.activation(y, c.activation, layer.name);
+      }
+      case 'DepthwiseConv2D': {
+        const [, , h, wd] = t.shape(x), k = pair(c.kernelSize), s = pair(c.strides ?? 1);
+        const pads = c.padding === 'same' ? samePads(h, wd, k, s) : [0, 0, 0, 0];
+        // [k, k, C, 1] → (C, 1, k, k)
+        let y = op.depthwiseCnhw(t, x, op.transpose(t, w(0), [2, 3, 0, 1]), { stride: s, pads });
+        if (c.useBias) y = op.add(t, y, op.reshape(t, w(1), [t.shape(x)[0], 1, 1, 1]));
+        return this.activation(y, c.activation, layer.name);
+      }
+      case 'BatchNormalization': return this.batchNorm(layer, x, w(0), w(1), 0);
+      case 'GlobalAveragePooling2D': return op.transpose(t, op.globalAveragePool(t, x), [1, 0]); // (C, N) → (N, C)
+      case 'Dense':
+        if (!t4(t, x)) return this.layer(layer, inputs, trainable);
+        throw new Error(`training graph: ${layer.name} (Dense) on a map; pool it first`);
+      default: return this.layer(layer, inputs, trainable); // layout-free: ReLU, Add, Activation
+    }
+  }
+
+  private batchNorm(layer: Layer, x: string, gamma: string, beta: string, channelAxis: number): string {
+    const c = layer.getConfig() as Record<string, unknown>;
+    if (c.center === false || c.scale === false) throw new Error(`training graph: ${layer.name} without centre or scale`);
+    const { y, stats } = op.batchNormTraining(this.t, x, gamma, beta, Number(c.epsilon ?? 1e-3), channelAxis);
+    this.batchNorms.push({ layer, ...stats });
+    return y;
   }
 
   private layer(layer: Layer, inputs: string[], trainable: boolean): string {
@@ -81,12 +124,7 @@ export class NetworkEmitter {
         const bias = c.useBias ? w(1) : undefined;
         return this.activation(op.conv(t, x, kernel, { stride: s, pads }, depthwise ? cin : 1, bias), c.activation, layer.name);
       }
-      case 'BatchNormalization': {
-        if (c.center === false || c.scale === false) throw new Error(`training graph: ${layer.name} without centre or scale`);
-        const { y, stats } = op.batchNormTraining(t, x, w(0), w(1), Number(c.epsilon ?? 1e-3));
-        this.batchNorms.push({ layer, ...stats });
-        return y;
-      }
+      case 'BatchNormalization': return this.batchNorm(layer, x, w(0), w(1), 1);
       case 'ReLU': return op.relu(t, x, (c.maxValue as number | null | undefined) ?? undefined);
       case 'LeakyReLU': return op.leakyRelu(t, x, Number(c.alpha ?? 0.3));
       case 'Activation': return this.activation(x, c.activation, layer.name);
@@ -109,4 +147,17 @@ export class NetworkEmitter {
     if (act === 'relu') return op.relu(this.t, x);
     throw new Error(`training graph: activation "${String(act)}" of ${name} is not supported`);
   }
+}
+
+const t4 = (t: Tape, x: string) => t.shape(x).length === 4;
+const LAYOUT_FREE = new Set(['InputLayer', 'BatchNormalization', 'ReLU', 'Activation', 'Add', 'GlobalAveragePooling2D', 'Dense', 'DepthwiseConv2D']);
+
+/** Whether every layer of `model` can run in the (C, N, H, W) layout: its convolutions all pointwise or depthwise. */
+function channelsOuterFits(model: tf.LayersModel): boolean {
+  return model.layers.every((l) => {
+    const c = l.getConfig() as Record<string, unknown>;
+    if (l.getClassName() === 'Conv2D') return pair(c.kernelSize) === 1 && pair(c.strides ?? 1) === 1 && pair(c.dilationRate ?? 1) === 1;
+    if (l.getClassName() === 'DepthwiseConv2D') return Number(c.depthMultiplier ?? 1) === 1;
+    return LAYOUT_FREE.has(l.getClassName());
+  });
 }

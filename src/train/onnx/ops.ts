@@ -163,6 +163,62 @@ export function conv(t: Tape, x: string, w: string, geo: ConvGeometry, group = 1
   return y;
 }
 
+// The channels-outermost layout (C, N, H, W), for networks made of pointwise and depthwise convolutions
+// only (the extractor): a pointwise convolution is then one matrix product over the whole batch, its
+// filter gradient one more, and the depthwise filter gradient and the batch-norm reductions read
+// contiguous memory, where NCHW needs a transpose or a per-sample product for each.
+
+/** Pointwise convolution of x (C, N, H, W) by w (C, M), TF.js's [1, 1, C, M] kernel read as a matrix. */
+export function pointwiseCnhw(t: Tape, x: string, w: string): string {
+  const [c, n, h, wd] = t.shape(x), m = t.shape(w)[1];
+  const x2 = t.op('Reshape', [x, t.ints('shape', [c, n * h * wd])], [c, n * h * wd], 'pw_x2');
+  const y2 = t.op('Gemm', [w, x2], [m, n * h * wd], 'pw', { transA: 1 });
+  const y = t.op('Reshape', [y2, t.ints('shape', [m, n, h, wd])], [m, n, h, wd], 'pw_y');
+  t.record([x, w], y, (g) => {
+    const g2 = t.op('Reshape', [g, t.ints('shape', [m, n * h * wd])], [m, n * h * wd], 'pw_g2');
+    if (t.requiresGrad(x)) t.addGrad(x, t.op('Reshape', [t.op('MatMul', [w, g2], [c, n * h * wd], 'pw_dx2'), t.ints('shape', [c, n, h, wd])], [c, n, h, wd], 'pw_dx'));
+    if (t.requiresGrad(w)) t.addGrad(w, t.op('Gemm', [x2, g2], [c, m], 'pw_dw', { transB: 1 }));
+  });
+  return y;
+}
+
+/**
+ * Depthwise convolution of x (C, N, H, W) by w (C, 1, k, k): one group per (channel, sample), the
+ * kernel repeated over the batch. The filter gradient correlates each channel's N maps with its N
+ * output gradients in one grouped Conv, as in the NCHW case but without the transposes.
+ */
+export function depthwiseCnhw(t: Tape, x: string, w: string, geo: ConvGeometry): string {
+  const [c, n, h, wd] = t.shape(x), k = t.shape(w)[2];
+  const s = geo.stride;
+  const oh = Math.floor((h + geo.pads[0] + geo.pads[2] - k) / s) + 1, ow = Math.floor((wd + geo.pads[1] + geo.pads[3] - k) / s) + 1;
+  const cn = c * n;
+  const perSample = (v: string, base: string) => t.op('Reshape', [
+    t.op('Expand', [t.op('Reshape', [v, t.ints('shape', [c, 1, k * k])], [c, 1, k * k], `${base}_3d`), t.ints('shape', [c, n, k * k])], [c, n, k * k], `${base}_expand`),
+    t.ints('shape', [cn, 1, k, k])], [cn, 1, k, k], base);
+  const xr = t.op('Reshape', [x, t.ints('shape', [1, cn, h, wd])], [1, cn, h, wd], 'dw_xr');
+  const yr = t.op('Conv', [xr, perSample(w, 'dw_w')], [1, cn, oh, ow], 'dw', { kernel_shape: [k, k], strides: [s, s], pads: geo.pads, group: cn });
+  const y = t.op('Reshape', [yr, t.ints('shape', [c, n, oh, ow])], [c, n, oh, ow], 'dw_y');
+  t.record([x, w], y, (g) => {
+    if (t.requiresGrad(x)) {
+      const gr = t.op('Reshape', [g, t.ints('shape', [1, cn, oh, ow])], [1, cn, oh, ow], 'dw_gr');
+      let dx: string;
+      if (s === 1) {
+        // the adjoint of a stride-1 convolution: the kernel flipped, the pads swapped (multi-threaded,
+        // where onnxruntime's grouped ConvTranspose runs on one thread)
+        const flipped = t.op('Slice', [w, t.ints('starts', [-1, -1]), t.ints('ends', [-k - 1, -k - 1]), t.ints('axes', [2, 3]), t.ints('steps', [-1, -1])], t.shape(w), 'dw_flip');
+        dx = t.op('Conv', [gr, perSample(flipped, 'dw_wf')], [1, cn, h, wd], 'dw_dx', { kernel_shape: [k, k], strides: [1, 1], pads: [geo.pads[2], geo.pads[3], geo.pads[0], geo.pads[1]], group: cn });
+      } else dx = convTransposeTo(t, gr, perSample(w, 'dw_wt'), [1, cn, h, wd], k, geo, cn, 'dw_dx');
+      t.addGrad(x, t.op('Reshape', [dx, t.ints('shape', [c, n, h, wd])], [c, n, h, wd], 'dw_dx4'));
+    }
+    if (t.requiresGrad(w)) {
+      const kh = h + geo.pads[0] + geo.pads[2] - s * (oh - 1), kw = wd + geo.pads[1] + geo.pads[3] - s * (ow - 1);
+      const r = cropToKernel(t, t.op('Conv', [xr, g], [1, c, kh, kw], 'dw_corr', { kernel_shape: [oh, ow], dilations: [s, s], pads: geo.pads, group: c }), k);
+      t.addGrad(w, t.op('Reshape', [r, t.ints('shape', [c, 1, k, k])], [c, 1, k, k], 'dw_dw'));
+    }
+  });
+  return y;
+}
+
 /** Transposed convolution, x (N, Cin, H, W), w (Cin, Cout, k, k) in ONNX layout. */
 export function convTranspose(t: Tape, x: string, w: string, geo: ConvGeometry): string {
   const [n, , h, wd] = t.shape(x), [cin, cout, k] = t.shape(w);
@@ -183,13 +239,14 @@ export function convTranspose(t: Tape, x: string, w: string, geo: ConvGeometry):
 export interface BatchStats { mean: string; variance: string }
 
 /**
- * Batch normalisation with the batch's statistics (training mode), NCHW or (N, C): y = γ·(x − μ)/√(σ² + ε) + β,
+ * Batch normalisation with the batch's statistics (training mode), the channels on `channelAxis` (1 for NCHW
+ * and (N, C), 0 for CNHW): y = γ·(x − μ)/√(σ² + ε) + β,
  * σ² the biased variance, as TF.js layers compute it. Returns the statistics for the moving averages.
  */
-export function batchNormTraining(t: Tape, x: string, gamma: string, beta: string, epsilon: number): { y: string; stats: BatchStats } {
-  const s = t.shape(x), c = s[1];
-  const axes = s.map((_, i) => i).filter((i) => i !== 1);
-  const bshape = s.map((_, i) => (i === 1 ? c : 1));
+export function batchNormTraining(t: Tape, x: string, gamma: string, beta: string, epsilon: number, channelAxis = 1): { y: string; stats: BatchStats } {
+  const s = t.shape(x), c = s[channelAxis];
+  const axes = s.map((_, i) => i).filter((i) => i !== channelAxis);
+  const bshape = s.map((_, i) => (i === channelAxis ? c : 1));
   const mean = reduceMeanKeep(t, x, axes);
   const xc = t.op('Sub', [x, mean], s, 'bn_xc');
   const variance = reduceMeanKeep(t, t.op('Mul', [xc, xc], s, 'bn_sq'), axes);
