@@ -53,7 +53,8 @@ export class ArrayAdam extends tf.Optimizer {
 
   /**
    * One Adam step on `vars` with gradients `grads[i]·scale` (aligned with vars). `weights[i]` must hold
-   * vars[i]'s current values: it is updated in place and written to the variable.
+   * vars[i]'s current values: it is updated in place, and the caller writes it to the variable (the
+   * onnxruntime trainer does so only when TF.js next reads it).
    */
   applyArrays(vars: tf.Variable[], grads: Float32Array[], scale: number, weights: Float32Array[]): void {
     // TF.js: w −= lr·(m/c1)/(√(v/c2) + ε), c = 1 − β^t; the same as m·(lr·√c2/c1)/(√v + ε·√c2), one division
@@ -65,7 +66,6 @@ export class ArrayAdam extends tf.Optimizer {
       const mo = (this.moments[i] ??= { name: variable.name, m: new Float32Array(variable.size), v: new Float32Array(variable.size) });
       if (mo.m.length !== variable.size) throw new Error(`Adam: moments of ${mo.name} do not fit ${variable.name}`);
       this.kernels.adamUpdate(w, mo.m, mo.v, g, scale, this.beta1, this.beta2, step, epsHat);
-      variable.assign(tf.tensor(w, variable.shape));
     });
     tf.tidy(() => { this.accBeta1.assign(tf.mul(this.accBeta1, this.beta1)); this.accBeta2.assign(tf.mul(this.accBeta2, this.beta2)); });
     this.incrementIterations();
@@ -79,7 +79,9 @@ export class ArrayAdam extends tf.Optimizer {
       if (!v) throw new Error(`Adam: no variable named ${name}`);
       return v;
     });
-    this.applyArrays(vars, named.map((n) => n.tensor.dataSync() as Float32Array), 1, vars.map((v) => Float32Array.from(v.dataSync() as Float32Array)));
+    const weights = vars.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+    this.applyArrays(vars, named.map((n) => n.tensor.dataSync() as Float32Array), 1, weights);
+    tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape))));
   }
 
   async getWeights(): Promise<NamedTensor[]> {

@@ -20,7 +20,7 @@ import { OnnxStepRunner, type MicroBatchData } from './onnx/step-runner.js';
 import type { SubStep } from './onnx/step-graphs.js';
 
 export interface Trainer {
-  /** every network whose weights a checkpoint must hold */
+  /** every network whose weights a checkpoint must hold (reading it brings their variables up to date) */
   readonly nets: Record<string, tf.LayersModel>;
   readonly optimizers: Record<string, tf.Optimizer>;
   /** where the iterations run: 'onnxruntime' or 'tfjs' */
@@ -70,7 +70,7 @@ export const disposeParts = (parts: MicroBatch[]) => parts.forEach((p) => tf.dis
 const train = (m: tf.LayersModel, x: tf.Tensor) => m.apply(x, { training: true }) as tf.Tensor;
 
 export class GanTrainer implements Trainer {
-  readonly nets: Record<string, tf.LayersModel>;
+  private readonly networks: Record<string, tf.LayersModel>;
   readonly optimizers: Record<string, tf.Optimizer>;
   readonly switches: LossSwitches;
   private readonly g: tf.LayersModel;
@@ -87,7 +87,7 @@ export class GanTrainer implements Trainer {
     this.g = buildGenerator(ds, seeds);
     this.d = buildDiscriminator(seeds);
     this.e = buildExtractor(dt, seeds);
-    this.nets = { generator: this.g, discriminator: this.d, extractor: this.e };
+    this.networks = { generator: this.g, discriminator: this.d, extractor: this.e };
     // on onnxruntime the gradients arrive as arrays: Adam runs on them directly (same update, same saved state)
     const adam = (lr: number, beta1 = 0.9) => (rt.ort ? new ArrayAdam(lr, beta1, 0.999) : tf.train.adam(lr, beta1, 0.999));
     this.optimizers = { d: adam(cfg.lr.d, 0.5), g: adam(cfg.lr.g, 0.5), e: adam(cfg.lr.e), reg: adam(cfg.lr.reg) };
@@ -105,7 +105,6 @@ export class GanTrainer implements Trainer {
     const parts = microBatchData(rows, data, this.cfg.microBatch, recAdv || recL2 || rep);
     const n = rows.length;
     const out: Record<string, number> = {};
-    runner.weightsChanged(); // weights may have been restored or set between steps
     const kernels = arrayKernels();
     const sub = async (kind: Exclude<SubStep, 'stats'>) => {
       let sums: Float32Array[] = [], vars: tf.Variable[] = [];
@@ -118,8 +117,8 @@ export class GanTrainer implements Trainer {
         for (const [k, v] of Object.entries(r.losses)) losses[k] = (losses[k] ?? 0) + v;
       }
       const { optimizer } = this.trained(kind);
-      if (isArrayAdam(optimizer)) optimizer.applyArrays(vars, sums, 1 / n, runner.weightArrays(vars));
-      else { applyGradientSums(optimizer, vars, sums, n); runner.weightsChanged(vars); }
+      if (isArrayAdam(optimizer)) { optimizer.applyArrays(vars, sums, 1 / n, runner.weightArrays(vars)); runner.weightsUpdated(vars); }
+      else applyGradientSums(optimizer, vars, sums, n);
       for (const [k, v] of Object.entries(losses)) out[k] = v / n;
     };
     if (recAdv) await sub('d');
@@ -190,13 +189,14 @@ export class GanTrainer implements Trainer {
     return out;
   }
 
-  mapping(): tf.LayersModel { return (this.composed ??= composeMapping(this.g, this.e)); }
+  /** The networks, their variables up to date (on onnxruntime the trained weights are held as arrays between steps). */
+  get nets(): Record<string, tf.LayersModel> { this.onnx?.flush(); return this.networks; }
+  mapping(): tf.LayersModel { this.onnx?.flush(); return (this.composed ??= composeMapping(this.g, this.e)); }
   async recalibrate(rows: number[], data: PairedData): Promise<void> {
     // Momentum k/(k+1) on the k-th micro-batch makes the moving statistics the exact mean over all of them.
     // G and E are applied directly: the composed model does not pass `training` down to nested models.
     const norms = [...this.g.layers, ...this.e.layers].filter((l) => l.getClassName() === 'BatchNormalization') as unknown as { momentum: number }[];
     const parts = microBatchData(rows, data, this.cfg.microBatch, false);
-    this.onnx?.weightsChanged();
     try {
       for (const [k, p] of parts.entries()) {
         for (const bn of norms) bn.momentum = k / (k + 1);
@@ -207,10 +207,10 @@ export class GanTrainer implements Trainer {
       for (const bn of norms) bn.momentum = BN_MOMENTUM;
     }
   }
-  get generator(): tf.LayersModel { return this.g; }
+  get generator(): tf.LayersModel { this.onnx?.flush(); return this.g; }
   async dispose(): Promise<void> {
     await this.onnx?.release();
-    for (const m of Object.values(this.nets)) m.dispose();
+    for (const m of Object.values(this.networks)) m.dispose();
     for (const o of Object.values(this.optimizers)) o.dispose();
   }
 }

@@ -25,6 +25,7 @@ function tfjsSteps(opt: tf.Optimizer, vars: tf.Variable[], from: number, to: num
 function arraySteps(opt: ArrayAdam, vars: tf.Variable[], from: number, to: number): void {
   const weights = vars.map((v) => Float32Array.from(v.dataSync() as Float32Array));
   for (let k = from; k < to; k++) opt.applyArrays(vars, GRADS[k].map((g) => Float32Array.from(g)), 0.5, weights);
+  tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape))));
 }
 function assertClose(a: tf.Variable[], b: tf.Variable[], what: string): void {
   a.forEach((v, i) => {

@@ -1,7 +1,9 @@
 // Runs the training sub-steps on onnxruntime: one session per sub-step and micro-batch size, built on
-// first use. The weights stay in the TF.js variables (checkpoints, optimisers and export are unchanged):
-// each run reads them, and the batch-norm moving averages are updated from the graph's batch
-// statistics exactly as TF.js layers update them in a training-mode forward pass.
+// first use. The weights belong to the TF.js variables (checkpoints, optimisers and export are
+// unchanged), held here as arrays between steps: an optimiser updates the arrays in place, the
+// batch-norm moving averages are updated in them from the graph's batch statistics as TF.js layers
+// update them, and flush() writes what changed back to the variables before TF.js reads them. A
+// variable assigned from outside (a checkpoint restored, a TF.js optimiser) is read again.
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceSession } from 'onnxruntime-node';
 import { FACE_SIZE } from '../../nn/generator.js';
@@ -21,13 +23,15 @@ export interface SubStepResult {
   variables: tf.Variable[];
 }
 
-interface LayerVariable { read(): tf.Variable; write(v: tf.Tensor): void }
+interface LayerVariable { read(): tf.Variable }
 interface BatchNormLayer { momentum: number; movingMean: LayerVariable; movingVariance: LayerVariable }
+/** A variable's values as an array; `dataId` tells whether the variable was assigned since. */
+interface HeldWeight { data: Float32Array; dataId: object; updated: boolean }
+const dataIdOf = (v: tf.Variable) => v.dataId as object;
 
 export class OnnxStepRunner {
   private readonly sessions = new Map<string, Promise<{ session: InferenceSession; plan: StepPlan }>>();
-  /** weights as last read from TF.js; a sub-step reads each once, not once per micro-batch */
-  private readonly weightCache = new Map<tf.Variable, Float32Array>();
+  private readonly held = new Map<tf.Variable, HeldWeight>();
 
   constructor(
     private readonly ort: Ort, private readonly nets: StepNets, private readonly ds: number, private readonly dt: number,
@@ -65,13 +69,14 @@ export class OnnxStepRunner {
     const out = await session.run(feeds);
     for (const b of plan.batchNorms) {
       const layer = b.layer as unknown as BatchNormLayer;
-      const decay = 1 - layer.momentum;
-      tf.tidy(() => {
-        for (const [lv, name] of [[layer.movingMean, b.meanOutput], [layer.movingVariance, b.varianceOutput]] as const) {
-          const orig = lv.read();
-          lv.write(tf.sub(orig, tf.mul(tf.sub(orig, tf.tensor1d(out[name].data as Float32Array)), decay)));
-        }
+      // TF.js: moving −= (moving − batch)·(1 − momentum), each operation rounded to float32
+      const decay = Math.fround(1 - layer.momentum);
+      const vars = [layer.movingMean.read(), layer.movingVariance.read()];
+      this.weightArrays(vars).forEach((moving, k) => {
+        const batch = out[k === 0 ? b.meanOutput : b.varianceOutput].data as Float32Array;
+        for (let j = 0; j < moving.length; j++) moving[j] = Math.fround(moving[j] - Math.fround(Math.fround(moving[j] - batch[j]) * decay));
       });
+      this.weightsUpdated(vars);
     }
     const losses: Record<string, number> = {};
     for (const [name, key] of Object.entries(plan.lossOutputs)) losses[key] = (out[name].data as Float32Array)[0];
@@ -82,22 +87,37 @@ export class OnnxStepRunner {
     };
   }
 
-  /**
-   * The variables' values as the graphs read them, cached: an optimiser may update these arrays in
-   * place (writing the variables too) without reading them back.
-   */
+  /** The variables' values as arrays: an optimiser may update them in place, then call weightsUpdated. */
   weightArrays(vars: tf.Variable[]): Float32Array[] {
     return vars.map((v) => {
-      let data = this.weightCache.get(v);
-      if (!data) { data = Float32Array.from(v.dataSync() as Float32Array); this.weightCache.set(v, data); }
-      return data;
+      let h = this.held.get(v);
+      // assigned since read (restored, or stepped by a TF.js optimiser): that value wins
+      if (!h || h.dataId !== dataIdOf(v)) {
+        h = { data: Float32Array.from(v.dataSync() as Float32Array), dataId: dataIdOf(v), updated: false };
+        this.held.set(v, h);
+      }
+      return h.data;
     });
   }
 
-  /** Must be called after the variables change other than through weightArrays (a TF.js optimiser step, a checkpoint restore). */
-  weightsChanged(vars?: tf.Variable[]): void {
-    if (!vars) this.weightCache.clear();
-    else for (const v of vars) this.weightCache.delete(v);
+  /** Marks arrays from weightArrays as changed: flush() writes them to their variables. */
+  weightsUpdated(vars: tf.Variable[]): void {
+    for (const v of vars) {
+      const h = this.held.get(v);
+      if (!h || h.dataId !== dataIdOf(v)) throw new Error(`training: ${v.name} was updated from an array it was not read into`);
+      h.updated = true;
+    }
+  }
+
+  /** Writes every updated array to its variable; TF.js then reads the trained weights. */
+  flush(): void {
+    for (const [v, h] of this.held) {
+      if (!h.updated) continue;
+      // a copy: a backend may keep the array it is given, and this one goes on being updated in place
+      tf.tidy(() => v.assign(tf.tensor(h.data.slice(), v.shape)));
+      h.dataId = dataIdOf(v);
+      h.updated = false;
+    }
   }
 
   async release(): Promise<void> {
