@@ -19,7 +19,7 @@ test('held weights: updates reach the variables on flush, an outside assignment 
   await useWasm(false);
   const trainer = new GanTrainer(makeConfig('r3an', { batchSize: 4, microBatch: 4, seed: 3 }), ds, dt);
   const runner = new OnnxStepRunner(ort, { g: trainer.nets.generator, d: trainer.nets.discriminator, e: trainer.nets.extractor }, ds, dt, trainer.switches, trainer.cfg.lambda, 1);
-  const v = trainer.nets.extractor.trainableWeights[0].read();
+  const v = trainer.nets.extractor.trainableWeights[0].read() as tf.Variable;
   const [held] = runner.weightArrays([v]);
   assert.deepEqual(held, v.dataSync(), 'read as the variable holds it');
   held[0] += 1;
