@@ -211,12 +211,38 @@ export function depthwiseCnhw(t: Tape, x: string, w: string, geo: ConvGeometry):
       t.addGrad(x, t.op('Reshape', [dx, t.ints('shape', [c, n, h, wd])], [c, n, h, wd], 'dw_dx4'));
     }
     if (t.requiresGrad(w)) {
-      const kh = h + geo.pads[0] + geo.pads[2] - s * (oh - 1), kw = wd + geo.pads[1] + geo.pads[3] - s * (ow - 1);
-      const r = cropToKernel(t, t.op('Conv', [xr, g], [1, c, kh, kw], 'dw_corr', { kernel_shape: [oh, ow], dilations: [s, s], pads: geo.pads, group: c }), k);
-      t.addGrad(w, t.op('Reshape', [r, t.ints('shape', [c, 1, k, k])], [c, 1, k, k], 'dw_dw'));
+      if (s === 1) t.addGrad(w, depthwiseFilterGradRows(t, x, g, k, geo));
+      else {
+        const kh = h + geo.pads[0] + geo.pads[2] - s * (oh - 1), kw = wd + geo.pads[1] + geo.pads[3] - s * (ow - 1);
+        const r = cropToKernel(t, t.op('Conv', [xr, g], [1, c, kh, kw], 'dw_corr', { kernel_shape: [oh, ow], dilations: [s, s], pads: geo.pads, group: c }), k);
+        t.addGrad(w, t.op('Reshape', [r, t.ints('shape', [c, 1, k, k])], [c, 1, k, k], 'dw_dw'));
+      }
     }
   });
   return y;
+}
+
+/**
+ * The stride-1 depthwise filter gradient dW[c, dy, dx] = Σ_n,y,x xp[c, n, y + dy, x + dx]·g[c, n, y, x]
+ * (xp padded), as k products batched over the channels: for each kernel row dy, Q[c] = g[c]ᵀ·xp_dy[c]
+ * over the n·h rows, (W × Wp), and dW[c, dy, dx] = Σ_x Q[c, x, x + dx], a diagonal read by reshaping.
+ * onnxruntime runs these products on all threads; its grouped Conv with 3×3 outputs (the form used
+ * for stride 2, where this is no faster) runs on one.
+ */
+function depthwiseFilterGradRows(t: Tape, x: string, g: string, k: number, geo: ConvGeometry): string {
+  const [c, n, h, wd] = t.shape(x), [, , oh, ow] = t.shape(g);
+  const hp = h + geo.pads[0] + geo.pads[2], wp = wd + geo.pads[1] + geo.pads[3];
+  const xp = t.op('Pad', [x, t.ints('pads', [0, 0, geo.pads[0], geo.pads[1], 0, 0, geo.pads[2], geo.pads[3]])], [c, n, hp, wp], 'dwg_pad');
+  const gt = t.op('Transpose', [t.op('Reshape', [g, t.ints('shape', [c, n * oh, ow])], [c, n * oh, ow], 'dwg_g3')], [c, ow, n * oh], 'dwg_gt', { perm: [0, 2, 1] });
+  const rows = Array.from({ length: k }, (_, dy) => {
+    const xdy = t.op('Slice', [xp, t.ints('starts', [dy]), t.ints('ends', [dy + oh]), t.ints('axes', [2])], [c, n, oh, wp], 'dwg_rows');
+    const q = t.op('MatMul', [gt, t.op('Reshape', [xdy, t.ints('shape', [c, n * oh, wp])], [c, n * oh, wp], 'dwg_rows3')], [c, ow, wp], 'dwg_q');
+    // Σ_x q[c, x, x + dx]: flat index x·(wp + 1) + dx
+    const flat = t.op('Pad', [t.op('Reshape', [q, t.ints('shape', [c, ow * wp])], [c, ow * wp], 'dwg_qflat'), t.ints('pads', [0, 0, 0, ow])], [c, ow * (wp + 1)], 'dwg_qpad');
+    const diag = t.op('Slice', [t.op('Reshape', [flat, t.ints('shape', [c, ow, wp + 1])], [c, ow, wp + 1], 'dwg_q3'), t.ints('starts', [0]), t.ints('ends', [k]), t.ints('axes', [2])], [c, ow, k], 'dwg_diag');
+    return t.op('ReduceSum', [diag, t.ints('axes', [1])], [c, k], 'dwg_row', { keepdims: 0 });
+  });
+  return t.op('Reshape', [t.op('Concat', rows, [c, k * k], 'dwg_cat', { axis: 1 }), t.ints('shape', [c, 1, k, k])], [c, 1, k, k], 'dwg');
 }
 
 /** Transposed convolution, x (N, Cin, H, W), w (Cin, Cout, k, k) in ONNX layout. */
