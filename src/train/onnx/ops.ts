@@ -95,6 +95,25 @@ function correlate(t: Tape, inp: string, kern: string, k: number, geo: ConvGeome
   return cropToKernel(t, r, k);
 }
 
+/** A (·, ·, k, k) kernel flipped in both spatial axes. */
+const flipKernel = (t: Tape, w: string, k: number) =>
+  t.op('Slice', [w, t.ints('starts', [-1, -1]), t.ints('ends', [-k - 1, -k - 1]), t.ints('axes', [2, 3]), t.ints('steps', [-1, -1])], t.shape(w), 'flip');
+
+/** The pads of a stride-1 convolution's adjoint (the flipped-kernel convolution): before and after swapped. */
+const adjointPads = (geo: ConvGeometry) => [geo.pads[2], geo.pads[3], geo.pads[0], geo.pads[1]];
+
+/**
+ * The depthwise filter gradient (C, 1, k, k) as one grouped Conv, the channels as groups and the batch
+ * as each group's input channels: xr (1, C·N, H, W) ⋆ g (C, N, oh, ow).
+ */
+function depthwiseCorrelation(t: Tape, xr: string, g: string, k: number, geo: ConvGeometry): string {
+  const [, , h, wd] = t.shape(xr), [c, , oh, ow] = t.shape(g);
+  const s = geo.stride;
+  const kh = h + geo.pads[0] + geo.pads[2] - s * (oh - 1), kw = wd + geo.pads[1] + geo.pads[3] - s * (ow - 1);
+  const r = cropToKernel(t, t.op('Conv', [xr, g], [1, c, kh, kw], 'dw_corr', { kernel_shape: [oh, ow], dilations: [s, s], pads: geo.pads, group: c }), k);
+  return t.op('Reshape', [r, t.ints('shape', [c, 1, k, k])], [c, 1, k, k], 'dw_dw');
+}
+
 /** Transposed convolution that undoes a strided Conv's shape exactly (output_padding from the static sizes). */
 function convTransposeTo(t: Tape, g: string, w: string, out: Shape, k: number, geo: ConvGeometry, group: number, base: string): string {
   const [, , gh, gw] = t.shape(g);
@@ -123,8 +142,7 @@ export function conv(t: Tape, x: string, w: string, geo: ConvGeometry, group = 1
       } else if (s === 1 && group === c) {
         // stride-1 depthwise: the adjoint is the depthwise convolution with the kernel flipped and the pads
         // swapped, which onnxruntime runs multi-threaded (its grouped ConvTranspose runs on one thread)
-        const flipped = t.op('Slice', [w, t.ints('starts', [-1, -1]), t.ints('ends', [-k - 1, -k - 1]), t.ints('axes', [2, 3]), t.ints('steps', [-1, -1])], t.shape(w), 'dw_flip');
-        t.addGrad(x, t.op('Conv', [g, flipped], t.shape(x), 'dw_dx', { kernel_shape: [k, k], strides: [1, 1], pads: [geo.pads[2], geo.pads[3], geo.pads[0], geo.pads[1]], group }));
+        t.addGrad(x, t.op('Conv', [g, flipKernel(t, w, k)], t.shape(x), 'dw_dx', { kernel_shape: [k, k], strides: [1, 1], pads: adjointPads(geo), group }));
       } else t.addGrad(x, convTransposeTo(t, g, w, t.shape(x), k, geo, group, 'conv_dx'));
     }
     if (t.requiresGrad(w)) {
@@ -150,12 +168,8 @@ export function conv(t: Tape, x: string, w: string, geo: ConvGeometry, group = 1
         t.addGrad(w, t.op('Transpose', [r], [m, c, k, k], 'conv_dw', { perm: NCHW_TO_CNHW }));
       } else {
         if (group !== c || m !== c) throw new Error('conv: only depthwise grouped convolutions are differentiable');
-        // channels as groups, the batch as each group's input channels: (1, C·N, H, W) ⋆ (C, N, oh, ow)
         const xr = t.op('Reshape', [t.op('Transpose', [x], [c, n, h, wd], 'dw_xt', { perm: NCHW_TO_CNHW }), t.ints('shape', [1, c * n, h, wd])], [1, c * n, h, wd], 'dw_x');
-        const gt = t.op('Transpose', [g], [c, n, oh, ow], 'dw_gt', { perm: NCHW_TO_CNHW });
-        const kh = h + geo.pads[0] + geo.pads[2] - s * (oh - 1), kw = wd + geo.pads[1] + geo.pads[3] - s * (ow - 1);
-        const r = cropToKernel(t, t.op('Conv', [xr, gt], [1, c, kh, kw], 'dw_corr', { kernel_shape: [oh, ow], dilations: [s, s], pads: geo.pads, group: c }), k);
-        t.addGrad(w, t.op('Reshape', [r, t.ints('shape', [c, 1, k, k])], [c, 1, k, k], 'dw_dw'));
+        t.addGrad(w, depthwiseCorrelation(t, xr, t.op('Transpose', [g], [c, n, oh, ow], 'dw_gt', { perm: NCHW_TO_CNHW }), k, geo));
       }
     }
     if (b && t.requiresGrad(b)) t.addGrad(b, t.op('ReduceSum', [g, t.ints('axes', [0, 2, 3])], [m], 'conv_db', { keepdims: 0 }));
@@ -196,27 +210,21 @@ export function depthwiseCnhw(t: Tape, x: string, w: string, geo: ConvGeometry):
     t.op('Expand', [t.op('Reshape', [v, t.ints('shape', [c, 1, k * k])], [c, 1, k * k], `${base}_3d`), t.ints('shape', [c, n, k * k])], [c, n, k * k], `${base}_expand`),
     t.ints('shape', [cn, 1, k, k])], [cn, 1, k, k], base);
   const xr = t.op('Reshape', [x, t.ints('shape', [1, cn, h, wd])], [1, cn, h, wd], 'dw_xr');
-  const yr = t.op('Conv', [xr, perSample(w, 'dw_w')], [1, cn, oh, ow], 'dw', { kernel_shape: [k, k], strides: [s, s], pads: geo.pads, group: cn });
+  const we = perSample(w, 'dw_w');
+  const yr = t.op('Conv', [xr, we], [1, cn, oh, ow], 'dw', { kernel_shape: [k, k], strides: [s, s], pads: geo.pads, group: cn });
   const y = t.op('Reshape', [yr, t.ints('shape', [c, n, oh, ow])], [c, n, oh, ow], 'dw_y');
   t.record([x, w], y, (g) => {
     if (t.requiresGrad(x)) {
       const gr = t.op('Reshape', [g, t.ints('shape', [1, cn, oh, ow])], [1, cn, oh, ow], 'dw_gr');
-      let dx: string;
-      if (s === 1) {
-        // the adjoint of a stride-1 convolution: the kernel flipped, the pads swapped (multi-threaded,
-        // where onnxruntime's grouped ConvTranspose runs on one thread)
-        const flipped = t.op('Slice', [w, t.ints('starts', [-1, -1]), t.ints('ends', [-k - 1, -k - 1]), t.ints('axes', [2, 3]), t.ints('steps', [-1, -1])], t.shape(w), 'dw_flip');
-        dx = t.op('Conv', [gr, perSample(flipped, 'dw_wf')], [1, cn, h, wd], 'dw_dx', { kernel_shape: [k, k], strides: [1, 1], pads: [geo.pads[2], geo.pads[3], geo.pads[0], geo.pads[1]], group: cn });
-      } else dx = convTransposeTo(t, gr, perSample(w, 'dw_wt'), [1, cn, h, wd], k, geo, cn, 'dw_dx');
+      // stride 1: the adjoint is the flipped-kernel convolution (multi-threaded, where onnxruntime's
+      // grouped ConvTranspose runs on one thread)
+      const dx = s === 1
+        ? t.op('Conv', [gr, flipKernel(t, we, k)], [1, cn, h, wd], 'dw_dx', { kernel_shape: [k, k], strides: [1, 1], pads: adjointPads(geo), group: cn })
+        : convTransposeTo(t, gr, we, [1, cn, h, wd], k, geo, cn, 'dw_dx');
       t.addGrad(x, t.op('Reshape', [dx, t.ints('shape', [c, n, h, wd])], [c, n, h, wd], 'dw_dx4'));
     }
     if (t.requiresGrad(w)) {
-      if (s === 1) t.addGrad(w, depthwiseFilterGradRows(t, x, g, k, geo));
-      else {
-        const kh = h + geo.pads[0] + geo.pads[2] - s * (oh - 1), kw = wd + geo.pads[1] + geo.pads[3] - s * (ow - 1);
-        const r = cropToKernel(t, t.op('Conv', [xr, g], [1, c, kh, kw], 'dw_corr', { kernel_shape: [oh, ow], dilations: [s, s], pads: geo.pads, group: c }), k);
-        t.addGrad(w, t.op('Reshape', [r, t.ints('shape', [c, 1, k, k])], [c, 1, k, k], 'dw_dw'));
-      }
+      t.addGrad(w, s === 1 ? depthwiseFilterGradRows(t, x, g, k, geo) : depthwiseCorrelation(t, xr, g, k, geo));
     }
   });
   return y;
