@@ -150,7 +150,7 @@ export class NetworkEmitter {
 }
 
 const t4 = (t: Tape, x: string) => t.shape(x).length === 4;
-const LAYOUT_FREE = new Set(['InputLayer', 'BatchNormalization', 'ReLU', 'Activation', 'Add', 'GlobalAveragePooling2D', 'Dense', 'DepthwiseConv2D']);
+const LAYOUT_FREE = new Set(['InputLayer', 'BatchNormalization', 'ReLU', 'Activation', 'Add', 'GlobalAveragePooling2D', 'Dense']);
 
 /** Whether every layer of `model` can run in the (C, N, H, W) layout: its convolutions all pointwise or depthwise. */
 function channelsOuterFits(model: tf.LayersModel): boolean {
