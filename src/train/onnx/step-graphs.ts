@@ -66,7 +66,11 @@ export function buildSubStep(kind: SubStep, nets: StepNets, n: number, ds: numbe
   t.backward(losses.map(([v, key]) => [v, termWeight(key, lambda)]));
   const lossOutputs: Record<string, string> = {};
   losses.forEach(([v, key]) => { const name = `loss_${key}`; t.output(v, name); lossOutputs[name] = key; });
-  const gradOutputs = net.weights.filter((w) => w.trainable).map((w, i) => { const name = `grad_${i}`; t.output(t.gradOf(w.input), name); return name; });
+  // the runner reads gradients as flat arrays: a last Reshape, which onnxruntime would copy into the
+  // graph output (G's 8192×512 kernel gradient: 3–7 ms a run), is left out
+  const producers = new Map(t.nodes.map((n) => [n.outputs[0], n]));
+  const unreshaped = (v: string) => { const p = producers.get(v); return p?.op === 'Reshape' ? p.inputs[0] : v; };
+  const gradOutputs = net.weights.filter((w) => w.trainable).map((w, i) => { const name = `grad_${i}`; t.output(unreshaped(t.gradOf(w.input)), name); return name; });
   const batchNorms = net.batchNorms.map((b, i) => {
     const meanOutput = `bn${i}_mean`, varianceOutput = `bn${i}_var`;
     t.output(b.mean, meanOutput); t.output(b.variance, varianceOutput);
