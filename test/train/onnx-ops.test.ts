@@ -86,10 +86,10 @@ const CASES: Case[] = [
   depthwiseCase(3, 6, 8, 2), depthwiseCase(2, 5, 7, 2), depthwiseCase(2, 4, 6, 1),
   convTransposeCase(2, 5, 4, 3, 4, 1, 'valid'), convTransposeCase(3, 4, 7, 3, 4, 2, 'same'),
   {
-    // the same as one product over the batch and an overlap-add (weights (Cin, k, k, Cout)); 5×3 input, k 3
-    name: 'transposed conv k3 s1 valid as a product, 5×3→7×5', shapes: [[2, 5, 5, 3], [5, 3, 3, 4]],
+    // the same as one product over the batch and an overlap-add (TF.js's kernel [k, k, out, in]); 5×3 input, k 3
+    name: 'transposed conv k3 s1 valid as a product, 5×3→7×5', shapes: [[2, 5, 5, 3], [3, 3, 4, 5]],
     onnx: (t, [x, w]) => op.convTransposeProduct(t, x, w),
-    ref: ([x, w]) => nchw(tf.conv2dTranspose(nhwc(x) as tf.Tensor4D, tf.transpose(w, [1, 2, 3, 0]) as tf.Tensor4D, [2, 7, 5, 4], 1, 'valid')),
+    ref: ([x, w]) => nchw(tf.conv2dTranspose(nhwc(x) as tf.Tensor4D, w as tf.Tensor4D, [2, 7, 5, 4], 1, 'valid')),
   },
   {
     name: 'dense + bias', shapes: [[5, 6], [6, 4], [4]],

@@ -112,8 +112,7 @@ export class NetworkEmitter {
           const yk = op.dense(t, op.reshape(t, x, [n, cin]), wm, undefined, true);
           y = op.transpose(t, op.reshape(t, yk, [n, k, k, cout]), [0, 3, 1, 2]);
         } else if (s === 1 && c.padding === 'valid') {
-          // one product over the batch, kernel [k, k, out, in] taken as (in, k, k, out)
-          y = op.convTransposeProduct(t, x, this.weight(ws[0], trainable, [3, 0, 1, 2]));
+          y = op.convTransposeProduct(t, x, w(0));
         } else {
           y = op.convTranspose(t, x, this.weight(ws[0], trainable, CONV_TO_ONNX), { stride: s, pads: convTransposePads(k, s, c.padding) });
         }

@@ -277,17 +277,17 @@ export function convTranspose(t: Tape, x: string, w: string, geo: ConvGeometry):
 }
 
 /**
- * Stride-1 'valid' transposed convolution of x (N, Cin, H, W) by w (Cin, k, k, Cout) (TF.js's kernel
- * permuted [3, 0, 1, 2]) as one matrix product over the whole batch and an overlap-add of slices.
- * onnxruntime's ConvTranspose makes one product per sample (for G's 4×4 → 7×7 layer, Cin 512, Cout 128:
- * 16 columns each, ≈ 40% of the matrix-product rate); here the products of the forward and of both
- * gradients have N·H·W rows.
+ * Stride-1 'valid' transposed convolution of x (N, Cin, H, W) by TF.js's kernel w [k, k, Cout, Cin] as one
+ * matrix product over the whole batch (the kernel read as (k·k·Cout, Cin): no transpose either way) and
+ * an overlap-add of the taps. onnxruntime's ConvTranspose makes one product per sample (G's 4×4 → 7×7
+ * layer, Cin 512, Cout 128: 16 columns each, ≈ 40% of the matrix-product rate); here the products of
+ * the forward pass and of both gradients have N·H·W rows.
  */
 export function convTransposeProduct(t: Tape, x: string, w: string): string {
-  const [n, cin, h, wd] = t.shape(x), [, k, , cout] = t.shape(w);
+  const [n, cin, h, wd] = t.shape(x), [k, , cout] = t.shape(w);
   const xr = reshape(t, transpose(t, x, [0, 2, 3, 1]), [n * h * wd, cin]);
-  // cols[n, iy, ix, ky, kx, co] = Σ_ci x[n, ci, iy, ix]·w[ci, ky, kx, co]
-  const cols = reshape(t, dense(t, xr, reshape(t, w, [cin, k * k * cout])), [n, h, wd, k, k, cout]);
+  // cols[n, iy, ix, ky, kx, co] = Σ_ci x[n, ci, iy, ix]·w[ky, kx, co, ci]
+  const cols = reshape(t, dense(t, xr, reshape(t, w, [k * k * cout, cin]), undefined, true), [n, h, wd, k, k, cout]);
   // out[n, y, x, co] = Σ_ky,kx cols[n, y − ky, x − kx, ky, kx, co]: rows first, then columns
   const rows = overlapAdd(t, cols, 1, 3); // (n, h + k − 1, wd, 1, k, cout)
   const both = overlapAdd(t, rows, 2, 4); // (n, h + k − 1, wd + k − 1, 1, 1, cout)
