@@ -1,40 +1,34 @@
 // G, D and E (any TF.js layers model made of the layers below) emitted on the tape in training mode:
-// weights are graph inputs fed from the variables every run, in TF.js's own layout except convolution
-// kernels, which the graph takes (and returns the gradients of) in ONNX's layout: `perm` says how the
-// runner permutes them, once per update rather than once per run inside every graph.
+// weights are graph inputs in TF.js's own layout (fed from the variables every run) and transposed
+// to ONNX's inside the graph, so their gradients come out in TF.js's layout too.
 import type * as tf from '@tensorflow/tfjs';
 import { convTransposePads, inputShapeOf, pair, samePads, walkModel, type Container } from '../../mapper/onnx-export.js';
 import * as op from './ops.js';
-import { permutedShape } from './permute.js';
 import type { Tape } from './tape.js';
 
 type Layer = tf.layers.Layer;
 interface LayerVariable { read(): tf.Variable; shape: number[] }
 
-/**
- * A weight fed to the graph: the variable, its graph input, whether its gradient is an output, and the
- * axis permutation (ONNX Transpose's `perm`) from the variable's layout to the input's, if any.
- */
-export interface WeightInput { input: string; variable: tf.Variable; trainable: boolean; perm?: number[] }
+/** A weight fed to the graph: the variable, its graph input, and whether its gradient is an output. */
+export interface WeightInput { input: string; variable: tf.Variable; trainable: boolean }
 /** A batch-norm application whose batch statistics the graph outputs, in forward order. */
 export interface BatchNormUse { layer: Layer; mean: string; variance: string }
 
 export class NetworkEmitter {
   readonly weights: WeightInput[] = [];
   readonly batchNorms: BatchNormUse[] = [];
-  private readonly byVariable = new Map<string, string>();
+  private readonly byVariable = new Map<tf.Variable, string>();
 
   /** `train`: the models whose trainable weights get gradients in this graph. */
   constructor(readonly t: Tape, private readonly train: Set<tf.LayersModel>) {}
 
-  private weight(lv: LayerVariable, trainable: boolean, perm?: number[]): string {
+  private weight(lv: LayerVariable, trainable: boolean): string {
     const v = lv.read();
-    const key = `${v.id}:${perm ?? ''}`;
-    const known = this.byVariable.get(key);
+    const known = this.byVariable.get(v);
     if (known) return known;
-    const input = this.t.input(`w${this.weights.length}_${v.name.replace(/[^A-Za-z0-9_]/g, '_')}`, perm ? permutedShape(v.shape, perm) : v.shape, trainable);
-    this.weights.push({ input, variable: v, trainable, ...(perm ? { perm } : {}) });
-    this.byVariable.set(key, input);
+    const input = this.t.input(`w${this.weights.length}_${v.name.replace(/[^A-Za-z0-9_]/g, '_')}`, v.shape, trainable);
+    this.weights.push({ input, variable: v, trainable });
+    this.byVariable.set(v, input);
     return input;
   }
 
@@ -65,7 +59,8 @@ export class NetworkEmitter {
       case 'DepthwiseConv2D': {
         const [, , h, wd] = t.shape(x), k = pair(c.kernelSize), s = pair(c.strides ?? 1);
         const pads = c.padding === 'same' ? samePads(h, wd, k, s) : [0, 0, 0, 0];
-        let y = op.depthwiseCnhw(t, x, this.weight(ws[0], trainable, DEPTHWISE_TO_ONNX), { stride: s, pads });
+        // [k, k, C, 1] → (C, 1, k, k)
+        let y = op.depthwiseCnhw(t, x, op.transpose(t, w(0), [2, 3, 0, 1]), { stride: s, pads });
         if (c.useBias) y = op.add(t, y, op.reshape(t, w(1), [t.shape(x)[0], 1, 1, 1]));
         return this.activation(y, c.activation, layer.name);
       }
@@ -103,7 +98,7 @@ export class NetworkEmitter {
       }
       case 'Conv2DTranspose': {
         const [n, cin, h, wd] = t.shape(x);
-        const cout = ws[0].shape[2];
+        const cout = t.shape(w(0))[2];
         let y: string;
         if (h === 1 && wd === 1 && c.padding === 'valid') {
           // From a 1×1 map a transposed convolution is a matrix product, here against the TF.js kernel
@@ -114,7 +109,8 @@ export class NetworkEmitter {
         } else if (s === 1 && c.padding === 'valid') {
           y = op.convTransposeProduct(t, x, w(0));
         } else {
-          y = op.convTranspose(t, x, this.weight(ws[0], trainable, CONV_TO_ONNX), { stride: s, pads: convTransposePads(k, s, c.padding) });
+          const kernel = op.transpose(t, w(0), [3, 2, 0, 1]); // [k, k, out, in] → (in, out, k, k)
+          y = op.convTranspose(t, x, kernel, { stride: s, pads: convTransposePads(k, s, c.padding) });
         }
         if (c.useBias) y = op.add(t, y, op.reshape(t, w(1), [cout, 1, 1]));
         return this.activation(y, c.activation, layer.name);
@@ -124,7 +120,8 @@ export class NetworkEmitter {
         const [, cin, h, wd] = t.shape(x);
         const depthwise = cls === 'DepthwiseConv2D';
         if (depthwise && Number(c.depthMultiplier ?? 1) !== 1) throw new Error(`training graph: ${layer.name} has a depth multiplier`);
-        const kernel = this.weight(ws[0], trainable, depthwise ? DEPTHWISE_TO_ONNX : CONV_TO_ONNX);
+        // Conv2D [k, k, in, out] → (out, in, k, k); DepthwiseConv2D [k, k, in, 1] → (in, 1, k, k)
+        const kernel = op.transpose(t, w(0), depthwise ? [2, 3, 0, 1] : [3, 2, 0, 1]);
         const pads = c.padding === 'same' ? samePads(h, wd, k, s) : [0, 0, 0, 0];
         const bias = c.useBias ? w(1) : undefined;
         return this.activation(op.conv(t, x, kernel, { stride: s, pads }, depthwise ? cin : 1, bias), c.activation, layer.name);
@@ -155,10 +152,6 @@ export class NetworkEmitter {
 }
 
 const t4 = (t: Tape, x: string) => t.shape(x).length === 4;
-/** TF.js kernels to ONNX's: Conv2D [k, k, in, out] → (out, in, k, k), Conv2DTranspose [k, k, out, in] → (in, out, k, k) */
-const CONV_TO_ONNX = [3, 2, 0, 1];
-/** DepthwiseConv2D [k, k, C, 1] → (C, 1, k, k) */
-const DEPTHWISE_TO_ONNX = [2, 3, 0, 1];
 const LAYOUT_FREE = new Set(['InputLayer', 'BatchNormalization', 'ReLU', 'Activation', 'Add', 'GlobalAveragePooling2D', 'Dense']);
 
 /** Whether every layer of `model` can run in the (C, N, H, W) layout: its convolutions all pointwise or depthwise. */

@@ -8,7 +8,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { InferenceSession } from 'onnxruntime-node';
 import { FACE_SIZE } from '../../nn/generator.js';
 import type { LossSwitches } from '../presets.js';
-import { inversePerm, permute, permutedShape } from './permute.js';
 import { buildSubStep, INPUT_FACES, INPUT_X, INPUT_Y, type StepNets, type StepPlan, type SubStep } from './step-graphs.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -26,11 +25,8 @@ export interface SubStepResult {
 
 interface LayerVariable { read(): tf.Variable }
 interface BatchNormLayer { momentum: number; movingMean: LayerVariable; movingVariance: LayerVariable }
-/**
- * A variable's values as an array; `dataId` tells whether the variable was assigned since; `permuted`
- * caches the array in the layouts graphs take it in (WeightInput.perm), cleared when the array changes.
- */
-interface HeldWeight { data: Float32Array; dataId: object; updated: boolean; permuted: Map<string, Float32Array> }
+/** A variable's values as an array; `dataId` tells whether the variable was assigned since. */
+interface HeldWeight { data: Float32Array; dataId: object; updated: boolean }
 const dataIdOf = (v: tf.Variable) => v.dataId as object;
 
 export class OnnxStepRunner {
@@ -69,11 +65,7 @@ export class OnnxStepRunner {
       feeds[INPUT_FACES] = new T('float32', part.faces, [part.size, FACE_SIZE, FACE_SIZE, 3]);
     }
     const weights = this.weightArrays(plan.weights.map((w) => w.variable));
-    plan.weights.forEach((w, i) => {
-      feeds[w.input] = w.perm
-        ? new T('float32', this.permutedWeight(w.variable, w.perm), permutedShape(w.variable.shape, w.perm))
-        : new T('float32', weights[i], w.variable.shape);
-    });
+    plan.weights.forEach((w, i) => { feeds[w.input] = new T('float32', weights[i], w.variable.shape); });
     const out = await session.run(feeds);
     for (const b of plan.batchNorms) {
       const layer = b.layer as unknown as BatchNormLayer;
@@ -88,26 +80,11 @@ export class OnnxStepRunner {
     }
     const losses: Record<string, number> = {};
     for (const [name, key] of Object.entries(plan.lossOutputs)) losses[key] = (out[name].data as Float32Array)[0];
-    const trained = plan.weights.filter((w) => w.trainable);
     return {
       losses,
-      // in the variables' layout
-      grads: plan.gradOutputs.map((name, i) => {
-        const g = out[name].data as Float32Array, { perm, variable } = trained[i];
-        return perm ? permute(g, permutedShape(variable.shape, perm), inversePerm(perm)) : g;
-      }),
-      variables: trained.map((w) => w.variable),
+      grads: plan.gradOutputs.map((name) => out[name].data as Float32Array),
+      variables: plan.weights.filter((w) => w.trainable).map((w) => w.variable),
     };
-  }
-
-  /** The held array of `v` permuted by `perm`, computed once per change of the array. */
-  private permutedWeight(v: tf.Variable, perm: number[]): Float32Array {
-    const [data] = this.weightArrays([v]);
-    const h = this.held.get(v)!;
-    const key = perm.join(',');
-    let p = h.permuted.get(key);
-    if (!p) { p = permute(data, v.shape, perm); h.permuted.set(key, p); }
-    return p;
   }
 
   /** The variables' values as arrays: an optimiser may update them in place, then call weightsUpdated. */
@@ -116,7 +93,7 @@ export class OnnxStepRunner {
       let h = this.held.get(v);
       // assigned since read (restored, or stepped by a TF.js optimiser): that value wins
       if (!h || h.dataId !== dataIdOf(v)) {
-        h = { data: Float32Array.from(v.dataSync() as Float32Array), dataId: dataIdOf(v), updated: false, permuted: new Map() };
+        h = { data: Float32Array.from(v.dataSync() as Float32Array), dataId: dataIdOf(v), updated: false };
         this.held.set(v, h);
       }
       return h.data;
@@ -129,7 +106,6 @@ export class OnnxStepRunner {
       const h = this.held.get(v);
       if (!h || h.dataId !== dataIdOf(v)) throw new Error(`training: ${v.name} was updated from an array it was not read into`);
       h.updated = true;
-      h.permuted.clear();
     }
   }
 
