@@ -54,7 +54,7 @@ function microBatchData(rows: number[], data: PairedData, size: number, withFace
       if (!data.crops) throw new Error('this architecture needs face crops');
       const bytes = gatherRows(data.crops, cropLen, r);
       faces = new Float32Array(bytes.length);
-      // a plain loop: Float32Array.from with a map function took ≈ 100 ms for 64 crops
+      // a plain loop: Float32Array.from with a map function took ≈ 90 ms for 64 crops
       for (let i = 0; i < bytes.length; i++) faces[i] = bytes[i] / 127.5 - 1;
     }
     parts.push({ x: gatherRows(data.x, data.ds, r), y: gatherRows(data.y, data.dt, r), ...(faces ? { faces } : {}), size: r.length });
