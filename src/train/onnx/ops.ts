@@ -58,10 +58,10 @@ export function add(t: Tape, a: string, b: string): string {
   return y;
 }
 
-/** x[starts:ends] along `axes` (step 1). */
-function sliceAxis(t: Tape, x: string, axes: number[], starts: number[], ends: number[]): string {
+/** x[starts:ends] along `axes` (step 1), not differentiated. */
+function sliceAxis(t: Tape, x: string, axes: number[], starts: number[], ends: number[], base = 'slice'): string {
   const s = t.shape(x);
-  return t.op('Slice', [x, t.ints('starts', starts), t.ints('ends', ends), t.ints('axes', axes)], s.map((d, i) => (axes.includes(i) ? ends[axes.indexOf(i)] - starts[axes.indexOf(i)] : d)), 'slice');
+  return t.op('Slice', [x, t.ints('starts', starts), t.ints('ends', ends), t.ints('axes', axes)], s.map((d, i) => (axes.includes(i) ? ends[axes.indexOf(i)] - starts[axes.indexOf(i)] : d)), base);
 }
 
 /** y = x·W (+ b), x (N, in), W (in, out) as TF.js stores a dense kernel; with `transB`, W is (out, in). */
@@ -83,7 +83,7 @@ function cropToKernel(t: Tape, g: string, k: number): string {
   const s = t.shape(g);
   if (s[2] < k || s[3] < k) throw new Error(`filter gradient window ${s[2]}×${s[3]} smaller than the ${k}×${k} kernel`);
   if (s[2] === k && s[3] === k) return g;
-  return t.op('Slice', [g, t.ints('starts', [0, 0]), t.ints('ends', [k, k]), t.ints('axes', [2, 3])], [s[0], s[1], k, k], 'crop_kernel');
+  return sliceAxis(t, g, [2, 3], [0, 0], [k, k], 'crop_kernel');
 }
 
 /**
@@ -249,11 +249,11 @@ function depthwiseFilterGradRows(t: Tape, x: string, g: string, k: number, geo: 
   const xp = t.op('Pad', [x, t.ints('pads', [0, 0, geo.pads[0], geo.pads[1], 0, 0, geo.pads[2], geo.pads[3]])], [c, n, hp, wp], 'dwg_pad');
   const gt = t.op('Transpose', [t.op('Reshape', [g, t.ints('shape', [c, n * oh, ow])], [c, n * oh, ow], 'dwg_g3')], [c, ow, n * oh], 'dwg_gt', { perm: [0, 2, 1] });
   const rows = Array.from({ length: k }, (_, dy) => {
-    const xdy = t.op('Slice', [xp, t.ints('starts', [dy]), t.ints('ends', [dy + oh]), t.ints('axes', [2])], [c, n, oh, wp], 'dwg_rows');
+    const xdy = sliceAxis(t, xp, [2], [dy], [dy + oh], 'dwg_rows');
     const q = t.op('MatMul', [gt, t.op('Reshape', [xdy, t.ints('shape', [c, n * oh, wp])], [c, n * oh, wp], 'dwg_rows3')], [c, ow, wp], 'dwg_q');
     // Σ_x q[c, x, x + dx]: flat index x·(wp + 1) + dx
     const flat = t.op('Pad', [t.op('Reshape', [q, t.ints('shape', [c, ow * wp])], [c, ow * wp], 'dwg_qflat'), t.ints('pads', [0, 0, 0, ow])], [c, ow * (wp + 1)], 'dwg_qpad');
-    const diag = t.op('Slice', [t.op('Reshape', [flat, t.ints('shape', [c, ow, wp + 1])], [c, ow, wp + 1], 'dwg_q3'), t.ints('starts', [0]), t.ints('ends', [k]), t.ints('axes', [2])], [c, ow, k], 'dwg_diag');
+    const diag = sliceAxis(t, t.op('Reshape', [flat, t.ints('shape', [c, ow, wp + 1])], [c, ow, wp + 1], 'dwg_q3'), [2], [0], [k], 'dwg_diag');
     return t.op('ReduceSum', [diag, t.ints('axes', [1])], [c, k], 'dwg_row', { keepdims: 0 });
   });
   return t.op('Reshape', [t.op('Concat', rows, [c, k * k], 'dwg_cat', { axis: 1 }), t.ints('shape', [c, 1, k, k])], [c, 1, k, k], 'dwg');
