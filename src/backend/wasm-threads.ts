@@ -27,10 +27,16 @@ export function enableWasmThreadsInNode(): void {
   const glue = path.join(wasmPackageDir(), 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');
   const workerSource: string = require(path.join(wasmPackageDir(), 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js'))
     .wasmWorkerContents.replace(/\n/g, '\\n');
-  const workerFile = path.join(os.tmpdir(), `r3an-wasm-worker-${process.pid}.cjs`);
-  fs.writeFileSync(workerFile, `URL.createObjectURL = () => ${JSON.stringify(glue)};\n${workerSource}`);
+  // a private directory (mkdtemp: unpredictable name, mode 0700) and an exclusive create: a name planted
+  // in the shared temp directory can neither be written through nor executed as worker code
+  const workerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'r3an-wasm-'));
+  const workerFile = path.join(workerDir, 'worker.cjs');
+  fs.writeFileSync(workerFile, `URL.createObjectURL = () => ${JSON.stringify(glue)};\n${workerSource}`, { flag: 'wx', mode: 0o600 });
   const realCreate = URL.createObjectURL.bind(URL);
   URL.createObjectURL = (blob: Blob) => (blob && /javascript/.test(blob.type) ? workerFile : realCreate(blob));
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-  process.on('exit', () => { try { fs.unlinkSync(workerFile); } catch { /* already gone */ } });
+  const cleanUp = () => { try { fs.rmSync(workerDir, { recursive: true, force: true }); } catch { /* already gone */ } };
+  process.on('exit', cleanUp);
+  // removed on SIGINT/SIGTERM too; the exit code says which signal ended the run
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { cleanUp(); process.exit(128 + os.constants.signals[sig]); });
 }

@@ -10,7 +10,13 @@ export interface Parsed { values: Record<string, string | boolean | undefined>; 
 export function parse(argv: string[], options: OptionSpec): Parsed {
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as Parsed;
-  } catch (e) { throw new UsageError((e as Error).message); }
+  } catch (e) {
+    const msg = (e as Error).message;
+    // node's wording for `--limit -1` ("argument is ambiguous") hides the real problem
+    const amb = /Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(msg);
+    if (amb) { const i = argv.indexOf(amb[1]); throw new UsageError(`${amb[1]} ${argv[i + 1] ?? ''}: a value may not start with '-' (numeric options take numbers ≥ 0)`); }
+    throw new UsageError(msg.split('\n')[0]);
+  }
 }
 
 export function required(values: Record<string, unknown>, name: string): string {
@@ -19,20 +25,37 @@ export function required(values: Record<string, unknown>, name: string): string 
   return v;
 }
 
+/**
+ * Every numeric option's allowed range, in one place: [min, max, min excluded?]. Options not listed:
+ * integers ≥ 1 (counts and sizes), numbers > 0.
+ */
+const RANGES: Record<string, readonly [number, number, boolean?]> = {
+  seed: [0, Number.MAX_SAFE_INTEGER],
+  'lambda-rec': [0, Infinity], 'lambda-adv': [0, Infinity],
+  'val-fraction': [0, 0.95], 'test-fraction': [0, 0.95, true],
+};
+
+function checkRange(name: string, n: number, integer: boolean): number {
+  const [min, max, open] = RANGES[name] ?? (integer ? [1, Number.MAX_SAFE_INTEGER] : [0, Infinity, true]);
+  if (open ? !(n > min) : !(n >= min)) throw new UsageError(`--${name} must be ${open ? '>' : '≥'} ${min}, got ${n}`);
+  if (!(n <= max)) throw new UsageError(`--${name} must be ≤ ${max}, got ${n}`);
+  return n;
+}
+
 export function intOption(values: Record<string, unknown>, name: string): number | undefined {
   const v = values[name];
   if (v == null) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got ${JSON.stringify(v)}`);
-  return n;
+  if (v === '' || !Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got ${JSON.stringify(v)}`);
+  return checkRange(name, n, true);
 }
 
 export function numberOption(values: Record<string, unknown>, name: string): number | undefined {
   const v = values[name];
   if (v == null) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got ${JSON.stringify(v)}`);
-  return n;
+  if (v === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got ${JSON.stringify(v)}`);
+  return checkRange(name, n, false);
 }
 
 /** Options every compute command accepts. */

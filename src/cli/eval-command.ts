@@ -1,5 +1,6 @@
 // `r3an eval identification|verification`: the field's protocols on a user's own feature sets, optionally
 // through a mapper (cross-model: mapped probes against target-space gallery and distractors).
+import { checkOutputFile } from '../io/output-policy.js';
 import { assertSameSpace, FeatureSet, type ModelLineage } from '../features/feature-set.js';
 import { closedSetIdentification, identificationWithDistractors } from '../eval/identification.js';
 import { readLfwPairs, type IndexedPair } from '../eval/lfw-pairs.js';
@@ -51,14 +52,24 @@ async function loadPaired(values: Record<string, unknown>): Promise<Loaded> {
   return { probe: gatherRows(probe, dim, pRows), gallery: gatherRows(gAll, dim, galleryRows), dim, items: pRows.map((r) => probeSet.items[r]), space };
 }
 
-function writeJson(values: Record<string, unknown>, result: unknown): void {
-  if (values.json) writeJsonAtomic(values.json as string, result);
+const EVAL_FORMAT = 'r3an.eval';
+
+/** Refuses a --json path that holds anything but a previous evaluation result (or an input). */
+function checkJsonOut(values: Record<string, unknown>): void {
+  if (!values.json) return;
+  const inputs = ['probe', 'gallery', 'distractors', 'pairs', 'mapper'].flatMap((k) => (typeof values[k] === 'string' ? [values[k] as string] : []));
+  checkOutputFile(values.json as string, 'an r3an eval result', (t) => { try { return JSON.parse(t).format === EVAL_FORMAT; } catch { return false; } }, inputs, Boolean(values.force));
+}
+
+function writeJson(values: Record<string, unknown>, result: object): void {
+  if (values.json) writeJsonAtomic(values.json as string, { format: EVAL_FORMAT, ...result });
 }
 
 export async function evalCommand(argv: string[]): Promise<void> {
   const [protocol, ...rest] = argv;
-  const { values } = parse(rest, { probe: { type: 'string' }, gallery: { type: 'string' }, distractors: { type: 'string' }, pairs: { type: 'string' }, mapper: { type: 'string' }, json: { type: 'string' }, ...BACKEND_OPTIONS });
+  const { values } = parse(rest, { probe: { type: 'string' }, gallery: { type: 'string' }, distractors: { type: 'string' }, pairs: { type: 'string' }, mapper: { type: 'string' }, json: { type: 'string' }, force: { type: 'boolean' }, ...BACKEND_OPTIONS });
   if (values.help || !protocol || protocol.startsWith('-')) { console.log(EVAL_HELP); return; }
+  checkJsonOut(values);
   await backendFromArgs(values);
   const d = await loadPaired(values);
   if (protocol === 'identification') {

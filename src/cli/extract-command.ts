@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { checkOutputDir, FEATURE_SET_OUTPUT } from '../io/output-policy.js';
 import { extractFeatures } from '../faces/extract.js';
 import { CUSTOM_MODEL_HELP } from '../faces/custom-model.js';
 import { ZOO } from '../faces/zoo.js';
@@ -31,11 +33,12 @@ ${CUSTOM_MODEL_HELP}`;
 
 export async function extractCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
-    data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, crops: { type: 'boolean' }, flip: { type: 'boolean' },
+    data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, crops: { type: 'boolean' }, flip: { type: 'boolean' }, force: { type: 'boolean' },
     ...DATASET_OPTIONS, ...BACKEND_OPTIONS,
   });
   if (values.help) { console.log(EXTRACT_HELP); return; }
   const data = required(values, 'data'), model = required(values, 'model'), out = required(values, 'out');
+  checkOutputDir(out, FEATURE_SET_OUTPUT, [data, ...(fs.existsSync(model) ? [model] : [])], Boolean(values.force));
   await backendFromArgs(values);
   const progress = consoleExtractProgress(model);
   const result = await extractFeatures({

@@ -1,3 +1,4 @@
+import { checkOutputDir, FEATURE_SET_OUTPUT, FORCE_HELP } from '../io/output-policy.js';
 import { FeatureSet } from '../features/feature-set.js';
 import { mapFeatureSet } from '../mapper/map-gallery.js';
 import { loadMapper } from '../mapper/mapper.js';
@@ -15,13 +16,15 @@ Usage: r3an map --mapper MAPPER --in FS --out FS [--chunk N] [--runtime auto|onn
   --out FS           output feature set (written atomically); its manifest records the target space,
                      the source model and the mapper it came through
   --chunk N          rows mapped per chunk (default 4096): galleries larger than memory stream through
+${FORCE_HELP}
 ${BACKEND_HELP}
 With onnxruntime the mapping is exported to ONNX in memory and run there.`;
 
 export async function mapCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { mapper: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, chunk: { type: 'string' }, ...BACKEND_OPTIONS });
+  const { values } = parse(argv, { mapper: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, chunk: { type: 'string' }, force: { type: 'boolean' }, ...BACKEND_OPTIONS });
   if (values.help) { console.log(MAP_HELP); return; }
   const mapperDir = required(values, 'mapper'), inDir = required(values, 'in'), outDir = required(values, 'out');
+  checkOutputDir(outDir, FEATURE_SET_OUTPUT, [mapperDir, inDir], Boolean(values.force));
   const backend = await backendFromArgs(values);
   const mapper = await loadMapper(mapperDir);
   const input = FeatureSet.open(inDir);

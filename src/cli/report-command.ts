@@ -1,4 +1,5 @@
 // `r3an report`: the HTML report for one mapper on held-out feature sets.
+import { checkOutputDir, REPORT_OUTPUT } from '../io/output-policy.js';
 import fs from 'node:fs';
 import { FeatureSet } from '../features/feature-set.js';
 import type { ExperimentResults } from '../experiment/experiment.js';
@@ -23,9 +24,10 @@ source, mapped and target features for ~20 identities (Fig. 5), CMC and ROC curv
 curves of every loss and the validation metric, and the experiment's tables when --eval is given.`;
 
 export async function reportCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { mapper: { type: 'string' }, source: { type: 'string' }, target: { type: 'string' }, distractors: { type: 'string' }, eval: { type: 'string' }, out: { type: 'string' }, ...BACKEND_OPTIONS });
+  const { values } = parse(argv, { mapper: { type: 'string' }, source: { type: 'string' }, target: { type: 'string' }, distractors: { type: 'string' }, eval: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, ...BACKEND_OPTIONS });
   if (values.help) { console.log(REPORT_HELP); return; }
   const mapperDir = required(values, 'mapper'), out = required(values, 'out');
+  checkOutputDir(out, REPORT_OUTPUT, [mapperDir, ...['source', 'target', 'distractors', 'eval'].flatMap((k) => (typeof values[k] === 'string' ? [values[k] as string] : []))], Boolean(values.force));
   const source = FeatureSet.open(required(values, 'source')), target = FeatureSet.open(required(values, 'target'));
   const distractors = values.distractors ? FeatureSet.open(values.distractors as string) : undefined;
   let results: ExperimentResults | undefined;

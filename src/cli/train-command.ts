@@ -1,3 +1,4 @@
+import { checkOutputDir, MAPPER_OUTPUT } from '../io/output-policy.js';
 import { makeConfig, DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { ARCHS } from '../train/presets.js';
 import { trainMapper } from '../train/train-mapper.js';
@@ -16,16 +17,22 @@ Usage: r3an train --source FS --target FS --out MAPPER [options]
                      linear = closed-form ridge; fc = the paper's MLP baseline;
                      arch1..arch7 = the ablations of the paper's Table 3; r3an = all four losses
   --epochs N         default ${DEFAULT_CONFIG.epochs}
+  --iters N          train N iterations (mini-batches) instead, rounded up to whole epochs
+  --time M           stop at the end of the first epoch that ends after M minutes of training
+                     (also 45m, 2h); the run then counts as finished
   --batch N          mini-batch size (default ${DEFAULT_CONFIG.batchSize})
   --micro-batch N    largest slice pushed through the networks at once; gradients are accumulated
                      over the mini-batch (default ${DEFAULT_CONFIG.microBatch}; lower it if memory runs out)
   --seed N           makes the run reproducible (default ${DEFAULT_CONFIG.seed})
-  --lr-d/--lr-g/--lr-e/--lr-reg/--lr-fc X   Adam learning rates (defaults ${Object.values(DEFAULT_CONFIG.lr).join('/')})
-  --lambda-rec/--lambda-adv/--lambda-rep/--lambda-reg X   loss weights (defaults ${Object.values(DEFAULT_CONFIG.lambda).join('/')})
+  --lr-d/--lr-g/--lr-e/--lr-fc X   Adam learning rates (defaults ${Object.values(DEFAULT_CONFIG.lr).join('/')}); the joint
+                     regression step updates G at G's rate and E at E's
+  --lambda-rec/--lambda-adv X   weights of the G step's terms (defaults ${Object.values(DEFAULT_CONFIG.lambda).join('/')}); the Rep and
+                     Reg steps minimise one term each with their own Adam, which a weight would not change
   --val-fraction X   identities held out for validation each epoch (default ${DEFAULT_CONFIG.valFraction})
   --ridge-lambda X   ridge strength for --arch linear (default ${DEFAULT_CONFIG.ridgeLambda})
   --checkpoint-minutes X   also checkpoint mid-epoch this often (default ${DEFAULT_CONFIG.checkpointMinutes})
   --resume           continue an interrupted run in --out exactly where it stopped
+  --force            write into an --out that exists and holds something else (never replaces a mapper)
   --stop-after N     stop (resumably) after N epochs in this invocation
 ${BACKEND_HELP}
 
@@ -34,11 +41,11 @@ MAPPER/mapping holds; mapper.json records the configuration, lineage and every e
 
 const OPTIONS = {
   source: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' }, arch: { type: 'string' },
-  epochs: { type: 'string' }, batch: { type: 'string' }, 'micro-batch': { type: 'string' }, seed: { type: 'string' },
-  'lr-d': { type: 'string' }, 'lr-g': { type: 'string' }, 'lr-e': { type: 'string' }, 'lr-reg': { type: 'string' }, 'lr-fc': { type: 'string' },
-  'lambda-rec': { type: 'string' }, 'lambda-adv': { type: 'string' }, 'lambda-rep': { type: 'string' }, 'lambda-reg': { type: 'string' },
+  epochs: { type: 'string' }, iters: { type: 'string' }, time: { type: 'string' }, batch: { type: 'string' }, 'micro-batch': { type: 'string' }, seed: { type: 'string' },
+  'lr-d': { type: 'string' }, 'lr-g': { type: 'string' }, 'lr-e': { type: 'string' }, 'lr-fc': { type: 'string' },
+  'lambda-rec': { type: 'string' }, 'lambda-adv': { type: 'string' },
   'val-fraction': { type: 'string' }, 'ridge-lambda': { type: 'string' }, 'checkpoint-minutes': { type: 'string' },
-  resume: { type: 'boolean' }, 'stop-after': { type: 'string' }, ...BACKEND_OPTIONS,
+  resume: { type: 'boolean' }, force: { type: 'boolean' }, 'stop-after': { type: 'string' }, ...BACKEND_OPTIONS,
 } as const;
 
 function configFromArgs(v: Record<string, unknown>): TrainConfig {
@@ -49,12 +56,24 @@ function configFromArgs(v: Record<string, unknown>): TrainConfig {
     batchSize: pick(intOption(v, 'batch'), DEFAULT_CONFIG.batchSize),
     microBatch: pick(intOption(v, 'micro-batch'), DEFAULT_CONFIG.microBatch),
     seed: pick(intOption(v, 'seed'), DEFAULT_CONFIG.seed),
-    lr: { d: pick(numberOption(v, 'lr-d'), lr.d), g: pick(numberOption(v, 'lr-g'), lr.g), e: pick(numberOption(v, 'lr-e'), lr.e), reg: pick(numberOption(v, 'lr-reg'), lr.reg), fc: pick(numberOption(v, 'lr-fc'), lr.fc) },
-    lambda: { rec: pick(numberOption(v, 'lambda-rec'), lambda.rec), adv: pick(numberOption(v, 'lambda-adv'), lambda.adv), rep: pick(numberOption(v, 'lambda-rep'), lambda.rep), reg: pick(numberOption(v, 'lambda-reg'), lambda.reg) },
+    ...(v.iters != null ? { iters: intOption(v, 'iters') } : {}),
+    ...(v.time != null ? { timeMinutes: durationMinutes(String(v.time)) } : {}),
+    lr: { d: pick(numberOption(v, 'lr-d'), lr.d), g: pick(numberOption(v, 'lr-g'), lr.g), e: pick(numberOption(v, 'lr-e'), lr.e), fc: pick(numberOption(v, 'lr-fc'), lr.fc) },
+    lambda: { rec: pick(numberOption(v, 'lambda-rec'), lambda.rec), adv: pick(numberOption(v, 'lambda-adv'), lambda.adv) },
     valFraction: pick(numberOption(v, 'val-fraction'), DEFAULT_CONFIG.valFraction),
     ridgeLambda: pick(numberOption(v, 'ridge-lambda'), DEFAULT_CONFIG.ridgeLambda),
     checkpointMinutes: pick(numberOption(v, 'checkpoint-minutes'), DEFAULT_CONFIG.checkpointMinutes),
   });
+}
+
+/** '45' or '45m' → 45, '2h' → 120, '90s' → 1.5 (minutes). */
+export function durationMinutes(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|min|h)?$/.exec(s.trim());
+  if (!m) throw new Error(`--time: expected minutes like 45, 45m, 2h or 90s, got "${s}"`);
+  const n = Number(m[1]);
+  const minutes = m[2] === 'h' ? n * 60 : m[2] === 's' ? n / 60 : n;
+  if (!(minutes > 0)) throw new Error(`--time must be positive, got "${s}"`);
+  return minutes;
 }
 
 export async function trainCommand(argv: string[]): Promise<void> {
@@ -62,6 +81,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (values.help) { console.log(TRAIN_HELP); return; }
   const config = configFromArgs(values);
   const source = required(values, 'source'), target = required(values, 'target'), out = required(values, 'out');
+  // a mapper already there is refused by trainMapper (or resumed with --resume); anything else needs --force
+  checkOutputDir(out, MAPPER_OUTPUT, [source, target], Boolean(values.force || values.resume));
   const backend = await backendFromArgs(values);
   console.error(`backend: ${describeBackend(backend)}`);
   const result = await trainMapper({

@@ -67,10 +67,13 @@ export function kFoldAccuracy(pairs: ScoredPair[]): KFoldResult {
 
 /** Cosine of row a of A with row b of B for each pair of row indices. */
 export function scorePairs(A: Float32Array, B: Float32Array, dim: number, pairs: { a: number; b: number; same: boolean; fold?: number }[]): ScoredPair[] {
+  if (!pairs.some((p) => p.same) || !pairs.some((p) => !p.same)) throw new Error(`verification needs both same-identity and different-identity pairs; got ${pairs.filter((p) => p.same).length} same and ${pairs.filter((p) => !p.same).length} different`);
   return pairs.map(({ a, b, same, fold }) => {
     let s = 0, na = 0, nb = 0;
     for (let k = 0; k < dim; k++) { const x = A[a * dim + k], y = B[b * dim + k]; s += x * y; na += x * x; nb += y * y; }
-    return { score: na && nb ? s / Math.sqrt(na * nb) : 0, same, ...(fold != null ? { fold } : {}) };
+    const score = na && nb ? s / Math.sqrt(na * nb) : 0;
+    if (!Number.isFinite(score)) throw new Error(`verification: pair (${a}, ${b}) scores ${score}; non-finite features cannot be evaluated (a diverged mapper?)`);
+    return { score, same, ...(fold != null ? { fold } : {}) };
   });
 }
 
@@ -78,11 +81,11 @@ export function scorePairs(A: Float32Array, B: Float32Array, dim: number, pairs:
 export function samplePairs(ids: string[], seed: number): { a: number; b: number; same: boolean; fold: number }[] {
   const rand = mulberry32(seed);
   const same: [number, number][] = [];
-  for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) if (ids[i] === ids[j]) same.push([i, j]);
+  for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) if (ids[i] && ids[i] === ids[j]) same.push([i, j]);
   const diff: [number, number][] = [];
   for (let tries = 0; diff.length < same.length && tries < same.length * 20; tries++) {
     const i = Math.floor(rand() * ids.length), j = Math.floor(rand() * ids.length);
-    if (ids[i] !== ids[j]) diff.push([i, j]);
+    if (ids[i] && ids[j] && ids[i] !== ids[j]) diff.push([i, j]);
   }
   return [...same.map(([a, b]) => ({ a, b, same: true })), ...diff.map(([a, b]) => ({ a, b, same: false }))]
     .map((p) => ({ ...p, fold: Math.floor(rand() * 10) }));

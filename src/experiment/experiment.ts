@@ -32,6 +32,8 @@ export interface ExperimentSpec {
   command?: string;
   /** write the HTML report for the first pair (default true) */
   report?: boolean;
+  /** larger extractions of the same dataset whose rows are reused (see ensureFeatures) */
+  featuresFrom?: string[];
 }
 
 /** The mapper the report shows: R³AN if trained, else the last GAN ablation, else the last one. */
@@ -63,7 +65,7 @@ export async function runExperiment(spec: ExperimentSpec, hooks: StageHooks): Pr
   const timed = async <T>(k: keyof typeof t, f: () => Promise<T> | T): Promise<T> => { const s = Date.now(); try { return await f(); } finally { t[k] += (Date.now() - s) / 1000; } };
 
   const sets = [];
-  for (const m of spec.models) sets.push(await timed('extract', () => ensureFeatures(ws, m, spec.data, spec.dataset, hooks)));
+  for (const m of spec.models) sets.push(await timed('extract', () => ensureFeatures(ws, m, spec.data, spec.dataset, hooks, true, spec.featuresFrom)));
   const split = ensureSplit(ws, sets, spec.testFraction, spec.seed, hooks);
   const count = (part: 'train' | 'test' | 'distractors') => openPart(ws, spec.models[0], part).count;
 

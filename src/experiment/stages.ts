@@ -25,9 +25,27 @@ export interface StageHooks {
   trainEvents?: (label: string, config: TrainConfig) => TrainEvents;
 }
 
-/** The model's features over the dataset (with crops unless asked not to); an existing complete set is reused. */
-export async function ensureFeatures(ws: Workspace, model: string, data: string, dataset: DatasetOptions, hooks: StageHooks, crops = true): Promise<FeatureSet> {
+/**
+ * The model's features over the dataset (with crops unless asked not to); an existing complete set is
+ * reused, and so is a larger extraction of the same images among `cache` (e.g. the whole dataset, when
+ * an experiment takes its first N images): its rows for the listed images are copied in.
+ */
+export async function ensureFeatures(ws: Workspace, model: string, data: string, dataset: DatasetOptions, hooks: StageHooks, crops = true, cache: string[] = []): Promise<FeatureSet> {
   const dir = ws.features(model);
+  if (!fs.existsSync(dir)) {
+    const listed = listDataset(data, dataset).map((i) => i.path);
+    for (const c of cache) {
+      const big = FeatureSet.open(c);
+      if (big.model.id !== zooEntry(model).id) continue; // crops: pairing takes them from either side
+      const want = new Set(listed);
+      const rows = big.items.flatMap((it, r) => (want.has(it.path) ? [r] : []));
+      const skipped = (big.manifest.skipped ?? []).filter((k) => want.has(k.path));
+      if (new Set([...rows.map((r) => big.items[r].path), ...skipped.map((k) => k.path)]).size !== want.size) continue;
+      writeFeatureSubset(big, rows, dir, skipped);
+      hooks.log(`features ${model}: ${rows.length} rows taken from ${c}`);
+      break;
+    }
+  }
   if (fs.existsSync(dir)) {
     const set = FeatureSet.open(dir);
     const id = zooEntry(model).id;
@@ -87,7 +105,7 @@ export async function ensureMapper(ws: Workspace, source: string, target: string
   const hasManifest = fs.existsSync(`${dir}/${MAPPER_JSON}`);
   if (hasManifest) {
     const m = readMapperManifest(dir);
-    if (m.training.finished && (config.arch === 'linear' || m.config.epochs === config.epochs)) { hooks.log(`${label}: reusing ${dir}`); return m; }
+    if (m.training.finished && (config.arch === 'linear' || (m.config.epochs === config.epochs && m.config.iters === config.iters))) { hooks.log(`${label}: reusing ${dir}`); return m; }
   }
   const resume = fs.existsSync(`${dir}/${CHECKPOINT_DIR}/state.json`);
   hooks.log(`${label}: ${resume ? 'resuming' : 'training'} (${config.arch === 'linear' ? 'closed form' : `${config.epochs} epochs`})`);

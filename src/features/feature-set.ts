@@ -95,13 +95,23 @@ export class FeatureSet {
     return new FeatureSet(dir, m, header, cropsHeader);
   }
 
-  /** Rows [start, end) as one Float32Array; refuses NaN/Inf so bad features never reach training or search. */
+  /**
+   * Rows [start, end) as one Float32Array; refuses NaN/Inf so bad features never reach training or
+   * search, and, in a set whose manifest says l2, rows that are not unit length (zero or rescaled rows
+   * would otherwise be mapped and compared as if they were features).
+   */
   rows(start = 0, end = this.count): Float32Array {
     const data = readNpyRows(path.join(this.dir, FEATURES_FILE), this.header, start, end) as Float32Array;
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) {
-        const row = start + Math.floor(i / this.dim);
-        throw new FeatureSetError(`${path.join(this.dir, FEATURES_FILE)}: row ${row} (${this.items[row]?.path}) holds a non-finite value`);
+    const d = this.dim, l2 = this.model.normalization === 'l2';
+    for (let r = 0; r < end - start; r++) {
+      let sq = 0;
+      for (let k = r * d; k < (r + 1) * d; k++) {
+        const v = data[k];
+        if (!Number.isFinite(v)) throw new FeatureSetError(`${path.join(this.dir, FEATURES_FILE)}: row ${start + r} (${this.items[start + r]?.path}) holds a non-finite value`);
+        sq += v * v;
+      }
+      if (l2 && Math.abs(Math.sqrt(sq) - 1) > 1e-3) {
+        throw new FeatureSetError(`${path.join(this.dir, FEATURES_FILE)}: row ${start + r} (${this.items[start + r]?.path}) has norm ${Math.sqrt(sq).toPrecision(4)}, but the manifest says the features are L2-normalised`);
       }
     }
     return data;

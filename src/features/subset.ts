@@ -3,7 +3,8 @@ import { FeatureSet, writeFeatureSet } from './feature-set.js';
 import { gatherRows } from './rows.js';
 import { FACE_SIZE } from '../nn/generator.js';
 
-export function writeFeatureSubset(set: FeatureSet, rows: readonly number[], dir: string): void {
+/** `skipped`: the source's skipped-image records that belong to the subset (default: none). */
+export function writeFeatureSubset(set: FeatureSet, rows: readonly number[], dir: string, skipped?: { path: string; reason: string }[]): void {
   const crops = set.hasCrops ? gatherRows(set.crops(), FACE_SIZE * FACE_SIZE * 3, rows) : undefined;
   writeFeatureSet(dir, {
     model: set.model,
@@ -12,5 +13,6 @@ export function writeFeatureSubset(set: FeatureSet, rows: readonly number[], dir
     ...(crops ? { crops } : {}),
     ...(set.manifest.mappedFrom ? { mappedFrom: set.manifest.mappedFrom } : {}),
     ...(set.manifest.dataset ? { dataset: set.manifest.dataset } : {}),
+    ...(skipped?.length ? { skipped } : {}),
   });
 }

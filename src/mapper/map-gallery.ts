@@ -21,6 +21,7 @@ export function checkMapperInput(mapper: LoadedMapper, input: FeatureSet): void 
 /** Maps rows in memory: mapped rows are L2-normalised, as the target model's own features are. */
 export function mapRows(mapping: tf.LayersModel, x: Float32Array, ds: number, dt: number, normalize: boolean): Float32Array {
   const y = predictRows(mapping, x, ds);
+  if (!y.every(Number.isFinite)) throw new FeatureSetError('the mapping produced non-finite values (a diverged mapper?)');
   return normalize ? l2NormalizeRows(y, dt) : y;
 }
 
@@ -38,7 +39,10 @@ export async function mapFeatureSet(mapper: LoadedMapper, runner: MappingRunner,
   try {
     for (let s = 0; s < input.count; s += chunk) {
       const e = Math.min(input.count, s + chunk);
-      writer.append(await runner.run(input.rows(s, e), source.dim, target.dim, target.normalization === 'l2'));
+      const mapped = await runner.run(input.rows(s, e), source.dim, target.dim, target.normalization === 'l2');
+      const bad = mapped.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new FeatureSetError(`${mapper.dir}: the mapping produced ${mapped[bad]} for row ${s + Math.floor(bad / target.dim)} of ${input.dir} (a diverged mapper?); nothing written`);
+      writer.append(mapped);
       opts.onChunk?.(e - s);
     }
   } catch (err) { writer.abort(); throw err; }

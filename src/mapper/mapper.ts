@@ -62,15 +62,34 @@ export function readMapperManifest(dir: string): MapperManifest {
   return m;
 }
 
+const warned = new Set<string>();
+function warnOnce(msg: string): void { if (!warned.has(msg)) { warned.add(msg); console.error(msg); } }
+
 export interface LoadedMapper { dir: string; manifest: MapperManifest; mapping: tf.LayersModel; generator?: tf.LayersModel }
+
+/** A file the manifest names, resolved inside the mapper directory; anything pointing outside is refused. */
+function mapperFile(dir: string, rel: unknown, what: string): string {
+  if (typeof rel !== 'string' || rel === '') throw new MapperError(`${path.join(dir, MAPPER_JSON)}: files.${what} is missing`);
+  const root = path.resolve(dir), p = path.resolve(root, rel);
+  const r = path.relative(root, p);
+  if (r.startsWith('..') || path.isAbsolute(r)) throw new MapperError(`${path.join(dir, MAPPER_JSON)}: files.${what} (${rel}) points outside the mapper directory`);
+  if (!fs.existsSync(p)) throw new MapperError(`${p}: missing (named by ${MAPPER_JSON} as files.${what})`);
+  return p;
+}
+
+async function loadModelFile(file: string): Promise<tf.LayersModel> {
+  try { return await loadLayersModelFromDir(path.dirname(file)); } catch (e) { throw new MapperError(`${file}: cannot be loaded (${(e as Error).message.split('\n')[0]})`); }
+}
 
 export async function loadMapper(dir: string, { withGenerator = false } = {}): Promise<LoadedMapper> {
   const manifest = readMapperManifest(dir);
-  const mapping = await loadLayersModelFromDir(path.join(dir, path.dirname(manifest.files.mapping)));
+  if (!manifest.files || typeof manifest.files !== 'object') throw new MapperError(`${path.join(dir, MAPPER_JSON)}: "files" is missing`);
+  const mapping = await loadModelFile(mapperFile(dir, manifest.files.mapping, 'mapping'));
   const inDim = mapping.inputs[0].shape[1], outDim = mapping.outputs[0].shape[1];
   if (inDim !== manifest.source.dim || outDim !== manifest.target.dim) {
     throw new MapperError(`${dir}: mapping model is ${inDim}→${outDim} but ${MAPPER_JSON} says ${manifest.source.dim}→${manifest.target.dim}`);
   }
-  const generator = withGenerator && manifest.files.generator ? await loadLayersModelFromDir(path.join(dir, path.dirname(manifest.files.generator))) : undefined;
+  const generator = withGenerator && manifest.files.generator ? await loadModelFile(mapperFile(dir, manifest.files.generator, 'generator')) : undefined;
+  if (!manifest.training?.finished) warnOnce(`warning: ${dir} is an unfinished training run (the best epoch so far is used; finish it with r3an train --resume)`);
   return { dir, manifest, mapping, generator };
 }

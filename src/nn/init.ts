@@ -11,6 +11,8 @@ export function seedStream(seed: number): SeedStream {
 
 export const glorot = (s: SeedStream) => tf.initializers.glorotUniform({ seed: s.next() });
 export const heNormal = (s: SeedStream) => tf.initializers.heNormal({ seed: s.next() });
+/** N(0, std²): DCGAN's 0.02 for G and D, torchvision MobileNetV2's 0.01 for E's output layer. */
+export const normal = (s: SeedStream, stddev: number) => tf.initializers.randomNormal({ mean: 0, stddev, seed: s.next() });
 
 /** Batch-norm moving-average momentum: 0.9 (PyTorch's 0.1) so inference statistics track short CPU runs. */
 export const BN_MOMENTUM = 0.9;

@@ -1,9 +1,16 @@
-// The run-time mapping as one TF.js model: E(G(X)) for the R³AN family, the MLP or ridge layer otherwise.
+// The run-time mapping as one TF.js model: E(G(X)) for the R³AN family, the MLP, or G alone (the
+// face a feature reconstructs), between the frozen standardisation layers the training used.
 import * as tf from '@tensorflow/tfjs';
+import { applyStandardisation, type FeatureStats } from './standardise.js';
 
-export function composeMapping(generator: tf.LayersModel, extractor: tf.LayersModel): tf.LayersModel {
-  const input = tf.input({ shape: generator.inputs[0].shape.slice(1) as number[], name: 'source_feature' });
-  const face = generator.apply(input) as tf.SymbolicTensor;
-  const feature = extractor.apply(face) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: feature, name: 'r3an_mapping' });
+/** What the networks were trained on: X standardised with `x`, Y with `y` (either may be absent). */
+export interface MappingStats { x?: FeatureStats; y?: FeatureStats }
+
+/** input → (X − μx)/σx → models in turn → ·σy + μy. Layers of the given models are shared, not copied. */
+export function composeMapping(models: tf.LayersModel[], stats: MappingStats = {}, name = 'r3an_mapping'): tf.LayersModel {
+  const input = tf.input({ shape: models[0].inputs[0].shape.slice(1) as number[], name: 'source_feature' });
+  let h: tf.SymbolicTensor = stats.x ? applyStandardisation(input, stats.x, 'in', 'standardise_x') : input;
+  for (const m of models) h = m.apply(h) as tf.SymbolicTensor;
+  if (stats.y) h = applyStandardisation(h, stats.y, 'out', 'unstandardise_y');
+  return tf.model({ inputs: input, outputs: h, name });
 }

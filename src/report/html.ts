@@ -40,7 +40,7 @@ export function reportHtml(title: string, subtitle: string, facts: string[], sec
     '</section>',
   ].join('\n')).join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8"><meta name="generator" content="r3an"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${CSS}</style></head>
 <body><header><h1>${escapeHtml(title)}</h1><p>${escapeHtml(subtitle)}</p></header>
 <nav>${nav}</nav>

@@ -14,7 +14,8 @@ export const CHECKPOINT_DIR = 'checkpoint';
 // products in the last float bits; saving them makes a resumed run bit-identical to an uninterrupted one.
 const ADAM_POWERS = ['accBeta1', 'accBeta2'] as const;
 
-export interface EpochRecord { epoch: number; losses: Record<string, number>; val?: ValidationMetrics; seconds: number }
+/** One epoch's record: mean losses, validation, and (for learning curves) the iterations run so far. */
+export interface EpochRecord { epoch: number; iterations?: number; losses: Record<string, number>; val?: ValidationMetrics; seconds: number }
 
 export interface TrainState {
   config: TrainConfig;

@@ -5,13 +5,25 @@ import { ARCHS, isArch, type Arch } from './presets.js';
 export interface TrainConfig {
   arch: Arch;
   epochs: number;
+  /** when set, train this many iterations (mini-batches) instead of `epochs` (rounded up to whole epochs) */
+  iters?: number;
+  /** when set, stop at the end of the first epoch that ends after this many minutes of training */
+  timeMinutes?: number;
   batchSize: number;
   /** largest micro-batch that goes through the networks at once; gradients are accumulated over the batch */
   microBatch: number;
   seed: number;
-  /** Adam learning rates: discriminator, generator (Rec/Adv), extractor (Rep), joint regression, MLP */
-  lr: { d: number; g: number; e: number; reg: number; fc: number };
-  lambda: { rec: number; adv: number; rep: number; reg: number };
+  /**
+   * Adam learning rates: discriminator, generator, extractor, MLP. The joint regression step updates G
+   * at G's rate and betas and E at E's (two parameter groups), as the paper's training slide gives
+   * each network its own rate.
+   */
+  lr: { d: number; g: number; e: number; fc: number };
+  /**
+   * Weights of the G step's two terms (λRec·LRec + λAdv·LAdv). The Rep and Reg steps each minimise one
+   * term with their own Adam, which is invariant to a constant loss scale, so they take no weight.
+   */
+  lambda: { rec: number; adv: number };
   /** fraction of identities (or items, when identities are unknown) held out for validation */
   valFraction: number;
   ridgeLambda: number;
@@ -25,8 +37,8 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'arch'> = {
   batchSize: 64,
   microBatch: 32,
   seed: 1,
-  lr: { d: 2e-4, g: 2e-4, e: 1e-3, reg: 1e-3, fc: 1e-3 },
-  lambda: { rec: 1, adv: 0.01, rep: 1, reg: 1 },
+  lr: { d: 2e-4, g: 2e-4, e: 1e-3, fc: 1e-3 },
+  lambda: { rec: 1, adv: 0.01 },
   valFraction: 0.1,
   ridgeLambda: 1e-3,
   mlpHidden: [...DEFAULT_MLP_HIDDEN],
@@ -44,6 +56,11 @@ export function makeConfig(arch: string, overrides: Partial<Omit<TrainConfig, 'a
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${k} must be a positive integer, got ${c[k]}`);
   };
   positiveInt('epochs'); positiveInt('batchSize'); positiveInt('microBatch');
+  if (c.iters != null && !(Number.isInteger(c.iters) && c.iters >= 1)) throw new Error(`iters must be a positive integer, got ${c.iters}`);
+  if (c.timeMinutes != null && !(c.timeMinutes > 0 && Number.isFinite(c.timeMinutes))) throw new Error(`time must be a positive number of minutes, got ${c.timeMinutes}`);
+  for (const [k, v] of [...Object.entries(c.lr).map(([k, v]) => [`lr.${k}`, v] as const), ...Object.entries(c.lambda).map(([k, v]) => [`lambda.${k}`, v] as const)]) {
+    if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${k} must be a finite number ≥ 0, got ${v}`);
+  }
   if (!(c.valFraction >= 0 && c.valFraction < 1)) throw new Error(`valFraction must be in [0, 1), got ${c.valFraction}`);
   if (!Number.isInteger(c.seed)) throw new Error(`seed must be an integer, got ${c.seed}`);
   return c;

@@ -6,11 +6,15 @@ export function trainableVariables(...models: tf.LayersModel[]): tf.Variable[] {
   return models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
 }
 
+/** An optimiser and the names of the variables it updates (a parameter group). */
+export interface ParamGroup { optimizer: tf.Optimizer; names: Set<string> }
+
 /**
- * Sums gradients of `lossSum(part)` over the parts, scales by 1/total and applies them once.
- * `lossSum` must return a sum over the part's samples. Returns the batch-mean loss.
+ * Sums gradients of `lossSum(part)` over the parts, scales by 1/total and applies them once, each
+ * variable through its group's optimiser. `lossSum` must return a sum over the part's samples.
+ * Returns the batch-mean loss.
  */
-export function accumulateAndApply<P>(optimizer: tf.Optimizer, vars: tf.Variable[], parts: P[], total: number, lossSum: (part: P) => tf.Scalar): number {
+export function accumulateAndApply<P>(groups: ParamGroup[], vars: tf.Variable[], parts: P[], total: number, lossSum: (part: P) => tf.Scalar): number {
   let acc: tf.NamedTensorMap | undefined;
   let loss = 0;
   for (const part of parts) {
@@ -32,7 +36,10 @@ export function accumulateAndApply<P>(optimizer: tf.Optimizer, vars: tf.Variable
     const g = acc[v.name];
     if (g) { scaled[v.name] = tf.mul(g, 1 / total); g.dispose(); }
   }
-  optimizer.applyGradients(scaled);
+  for (const { optimizer, names } of groups) {
+    const mine = Object.fromEntries(Object.entries(scaled).filter(([k]) => names.has(k)));
+    if (Object.keys(mine).length) optimizer.applyGradients(mine);
+  }
   tf.dispose(Object.values(scaled));
   return loss / total;
 }

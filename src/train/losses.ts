@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 
 /**
  * The weight of a sub-step's loss term in the objective it minimises: λRec and λAdv in the G step;
- * every other term alone in its step, weight 1 ('reg' carries λReg inside the term, as reported).
+ * every other term alone in its step, weight 1 (its own Adam would cancel any constant weight).
  */
 export function termWeight(key: string, lambda: { rec: number; adv: number }): number {
   return key === 'rec' ? lambda.rec : key === 'adv' ? lambda.adv : 1;

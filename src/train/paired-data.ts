@@ -21,6 +21,15 @@ export interface Pairing { data: PairedData; unpairedSource: number; unpairedTar
 /** Joins two feature sets on item path (and flip flag); refuses sets that do not pair at all. */
 export function pairFeatureSets(source: FeatureSet, target: FeatureSet, withCrops: boolean): Pairing {
   const key = (p: { path: string; flipped?: boolean }) => `${p.path}${p.flipped ? '#flip' : ''}`;
+  // a repeated key would pair rows of different images (or one image with itself many times)
+  for (const set of [source, target]) {
+    const seen = new Set<string>();
+    for (const it of set.items) {
+      const k = key(it);
+      if (seen.has(k)) throw new FeatureSetError(`${set.dir}: image ${it.path}${it.flipped ? ' (flipped)' : ''} is listed more than once; pairing by path needs each image once`);
+      seen.add(k);
+    }
+  }
   const targetIndex = new Map(target.items.map((it, i) => [key(it), i]));
   const pairs: [number, number][] = [];
   source.items.forEach((it, i) => { const j = targetIndex.get(key(it)); if (j != null) pairs.push([i, j]); });

@@ -4,13 +4,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FeatureSet } from '../features/feature-set.js';
 import { ridgeModel, fitRidge } from '../nn/linear.js';
+import { featureStats, standardiseRows } from '../nn/standardise.js';
 import { exportMapper, MAPPER_JSON, readMapperManifest, writeMapperManifest, type MapperManifest } from '../mapper/mapper.js';
 import { epochOrder } from './rng.js';
 import { CHECKPOINT_DIR, readCheckpointState, restoreCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 import { pairFeatureSets, splitForValidation, subset } from './paired-data.js';
 import { needsCrops } from './presets.js';
-import { createTrainer, GanTrainer, type TrainerRuntime } from './trainers.js';
+import { createTrainer, type TrainerRuntime } from './trainers.js';
 import { isBetter, validate, type ValidationMetrics } from './validation.js';
 
 export interface TrainEvents {
@@ -38,7 +39,7 @@ export interface TrainRequest {
 export interface TrainResult { manifest: MapperManifest; best?: { epoch: number; val: ValidationMetrics }; finished: boolean }
 
 function sameRun(a: TrainConfig, b: TrainConfig): string | undefined {
-  for (const k of ['arch', 'seed', 'batchSize', 'valFraction'] as const) if (a[k] !== b[k]) return `${k} ${JSON.stringify(b[k])} ≠ ${JSON.stringify(a[k])}`;
+  for (const k of ['arch', 'seed', 'batchSize', 'valFraction', 'iters'] as const) if (a[k] !== b[k]) return `${k} ${JSON.stringify(b[k])} ≠ ${JSON.stringify(a[k])}`;
   if (JSON.stringify(a.lr) !== JSON.stringify(b.lr) || JSON.stringify(a.lambda) !== JSON.stringify(b.lambda)) return 'learning rates or λs differ';
   if (a.arch === 'fc' && JSON.stringify(a.mlpHidden) !== JSON.stringify(b.mlpHidden)) return 'MLP hidden sizes differ';
   return undefined;
@@ -76,7 +77,7 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
   if (cfg.arch === 'linear') {
     const t0 = Date.now();
     const model = ridgeModel(fitRidge(train.x, train.y, train.n, train.ds, train.dt, cfg.ridgeLambda));
-    const v = val ? validate(model, val) : undefined;
+    const v = val ? validate(model, val, featureStats(train.y, train.n, train.dt).mean) : undefined;
     const rec: EpochRecord = { epoch: 0, losses: {}, ...(v ? { val: v } : {}), seconds: (Date.now() - t0) / 1000 };
     const manifest = { ...base, history: [rec], ...(v ? { metrics: { epoch: 0, val: v } } : {}), training: { ...base.training, finished: true } };
     await exportMapper(req.out, manifest, { mapping: model });
@@ -85,8 +86,13 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
     return { manifest: manifest as MapperManifest, ...(v ? { best: { epoch: 0, val: v } } : {}), finished: true };
   }
 
-  const trainer = createTrainer(cfg, data.ds, data.dt, req.runtime);
-  log(`${cfg.arch}: training steps on ${trainer.runtime}`);
+  // the networks learn on standardised features; the exported mapping undoes it (see standardise.ts)
+  const stats = { x: featureStats(train.x, train.n, train.ds), y: featureStats(train.y, train.n, train.dt) };
+  const trainStd = { ...train, x: standardiseRows(train.x, stats.x), y: standardiseRows(train.y, stats.y) };
+  const trainer = createTrainer(cfg, data.ds, data.dt, req.runtime, stats);
+  const iterations = Math.ceil(train.n / cfg.batchSize);
+  const epochs = cfg.iters != null ? Math.ceil(cfg.iters / iterations) : cfg.epochs;
+  log(`${cfg.arch}: training steps on ${trainer.runtime}; ${epochs} epochs of ${iterations} iterations${cfg.timeMinutes ? `, at most ≈ ${cfg.timeMinutes} min` : ''}`);
   try {
     let state: TrainState = existing && req.resume ? existing : {
       config: cfg, source: { id: srcSet.model.id, dim: srcSet.dim }, target: { id: tgtSet.model.id, dim: tgtSet.dim },
@@ -97,16 +103,16 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
       state = { ...state, config: { ...state.config, epochs: cfg.epochs, microBatch: cfg.microBatch, checkpointMinutes: cfg.checkpointMinutes } };
       log(`resuming at epoch ${state.epoch + 1}, iteration ${state.iteration}`);
     }
-    const iterations = Math.ceil(train.n / cfg.batchSize);
     let epochsThisCall = 0;
     let lastCheckpoint = Date.now();
-    while (state.epoch < cfg.epochs) {
+    let timeUp = false;
+    while (state.epoch < epochs && !timeUp) {
       const order = epochOrder(train.n, cfg.seed, state.epoch);
       req.events?.onEpochStart?.(state.epoch, iterations, state.iteration);
       let t0 = Date.now();
       for (let it = state.iteration; it < iterations; it++) {
         const rows = order.slice(it * cfg.batchSize, (it + 1) * cfg.batchSize);
-        const losses = await trainer.step(rows, train);
+        const losses = await trainer.step(rows, trainStd);
         for (const [k, v] of Object.entries(losses)) {
           // weights updated from a non-finite loss are lost: stop and keep the last checkpoint intact
           if (!Number.isFinite(v)) throw new Error(`loss ${k} became ${v} at epoch ${state.epoch + 1}, iteration ${it + 1}; ${req.out}/${CHECKPOINT_DIR} still holds the last good state (lower the learning rates, then --resume)`);
@@ -121,18 +127,19 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
         }
       }
       state.elapsedSeconds += (Date.now() - t0) / 1000;
-      await trainer.recalibrate(recalibrationRows(order), train);
-      const v = val ? validate(trainer.mapping(), val) : undefined;
+      await trainer.recalibrate(recalibrationRows(order), trainStd);
+      const v = val ? validate(trainer.mapping(), val, stats.y.mean) : undefined;
       const losses = Object.fromEntries(Object.entries(state.epochLossSums).map(([k, s]) => [k, s / train.n]));
-      const rec: EpochRecord = { epoch: state.epoch + 1, losses, ...(v ? { val: v } : {}), seconds: state.elapsedSeconds };
+      const rec: EpochRecord = { epoch: state.epoch + 1, iterations: (state.epoch + 1) * iterations, losses, ...(v ? { val: v } : {}), seconds: state.elapsedSeconds };
       state.history.push(rec);
       // without a validation slice the latest epoch is the one exported
       const improved = !state.best || !v || isBetter(v, state.best.val);
       if (improved) state.best = { epoch: rec.epoch, val: v ?? { cosine: NaN } };
       state.epoch += 1; state.iteration = 0; state.epochLossSums = {};
-      const finished = state.epoch >= cfg.epochs;
+      timeUp = cfg.timeMinutes != null && state.elapsedSeconds >= cfg.timeMinutes * 60;
+      const finished = state.epoch >= epochs || timeUp;
       const manifest = { ...base, history: state.history, training: { ...base.training, finished }, ...(state.best ? { metrics: { epoch: state.best.epoch, val: state.best.val } } : {}) };
-      if (improved) await exportMapper(req.out, manifest, { mapping: trainer.mapping(), ...(trainer instanceof GanTrainer ? { generator: trainer.generator } : {}) });
+      if (improved) await exportMapper(req.out, manifest, { mapping: trainer.mapping(), ...(trainer.generator ? { generator: trainer.generator } : {}) });
       else writeManifestOnly(req.out, manifest);
       await saveCheckpoint(req.out, trainer, state);
       lastCheckpoint = Date.now();
@@ -141,7 +148,7 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
       if (req.stopAfterEpochs != null && epochsThisCall >= req.stopAfterEpochs && !finished) break;
     }
     const manifest = readMapperManifest(req.out);
-    return { manifest, ...(state.best ? { best: { epoch: state.best.epoch, val: state.best.val } } : {}), finished: state.epoch >= cfg.epochs };
+    return { manifest, ...(state.best ? { best: { epoch: state.best.epoch, val: state.best.val } } : {}), finished: manifest.training.finished };
   } finally { await trainer.dispose(); }
 }
 

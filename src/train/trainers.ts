@@ -6,7 +6,7 @@ import { buildDiscriminator } from '../nn/discriminator.js';
 import { buildExtractor } from '../nn/extractor.js';
 import { buildGenerator, FACE_SIZE } from '../nn/generator.js';
 import { BN_MOMENTUM, seedStream } from '../nn/init.js';
-import { composeMapping } from '../nn/mapping.js';
+import { composeMapping, type MappingStats } from '../nn/mapping.js';
 import { buildMlp } from '../nn/mlp.js';
 import type { TrainConfig } from './config.js';
 import { accumulateAndApply, applyGradientSums, trainableVariables } from './gradient-accumulation.js';
@@ -27,8 +27,10 @@ export interface Trainer {
   readonly runtime: string;
   /** one training iteration on the given rows; returns batch-mean losses */
   step(rows: number[], data: PairedData): Promise<Record<string, number>>;
-  /** the run-time mapping X → Y */
+  /** the run-time mapping X → Y, on raw features (standardisation inside) */
   mapping(): tf.LayersModel;
+  /** the generator X → face on raw features, for the R³AN family */
+  readonly generator?: tf.LayersModel;
   /**
    * Re-estimates batch-norm moving statistics with forward passes of the mapping over training rows
    * ("precise BN"): on short CPU runs the moving averages lag the fast-changing weights, and
@@ -80,10 +82,13 @@ export class GanTrainer implements Trainer {
   private readonly d: tf.LayersModel;
   private readonly e: tf.LayersModel;
   private composed?: tf.LayersModel;
+  private composedGenerator?: tf.LayersModel;
   private readonly onnx?: OnnxStepRunner;
+  private readonly gVariables: Set<string>;
   readonly runtime: string;
 
-  constructor(readonly cfg: TrainConfig, ds: number, dt: number, rt: TrainerRuntime = {}) {
+  /** `stats`: what the networks' inputs and targets were standardised with (the exported models undo it) */
+  constructor(readonly cfg: TrainConfig, ds: number, dt: number, rt: TrainerRuntime = {}, private readonly stats: MappingStats = {}) {
     if (!isGanArch(cfg.arch)) throw new Error(`GanTrainer cannot train ${cfg.arch}`);
     this.switches = TABLE3[cfg.arch];
     const seeds = seedStream(cfg.seed);
@@ -93,7 +98,9 @@ export class GanTrainer implements Trainer {
     this.networks = { generator: this.g, discriminator: this.d, extractor: this.e };
     // on onnxruntime the gradients arrive as arrays: Adam runs on them directly (same update, same saved state)
     const adam = (lr: number, beta1 = 0.9) => (rt.ort ? new ArrayAdam(lr, beta1, 0.999) : tf.train.adam(lr, beta1, 0.999));
-    this.optimizers = { d: adam(cfg.lr.d, 0.5), g: adam(cfg.lr.g, 0.5), e: adam(cfg.lr.e), reg: adam(cfg.lr.reg) };
+    // the joint step has its own Adam state, in two parameter groups: G at G's rate and betas, E at E's
+    this.optimizers = { d: adam(cfg.lr.d, 0.5), g: adam(cfg.lr.g, 0.5), e: adam(cfg.lr.e), regG: adam(cfg.lr.g, 0.5), regE: adam(cfg.lr.e) };
+    this.gVariables = new Set(trainableVariables(this.g).map((v) => v.name));
     if (rt.ort) this.onnx = new OnnxStepRunner(rt.ort, { g: this.g, d: this.d, e: this.e }, ds, dt, this.switches, cfg.lambda, rt.threads ?? 0);
     this.runtime = this.onnx ? 'onnxruntime' : 'tfjs';
   }
@@ -119,9 +126,12 @@ export class GanTrainer implements Trainer {
         else r.grads.forEach((g, i) => kernels.accumulate(sums[i], g));
         for (const [k, v] of Object.entries(r.losses)) losses[k] = (losses[k] ?? 0) + v;
       }
-      const { optimizer } = this.trained(kind);
-      if (isArrayAdam(optimizer)) { optimizer.applyArrays(vars, sums, 1 / n, runner.weightArrays(vars)); runner.weightsUpdated(vars); }
-      else applyGradientSums(optimizer, vars, sums, n);
+      for (const { optimizer, names } of this.groups(kind)) {
+        const idx = vars.flatMap((v, i) => (names.has(v.name) ? [i] : []));
+        const vs = idx.map((i) => vars[i]), gs = idx.map((i) => sums[i]);
+        if (isArrayAdam(optimizer)) { optimizer.applyArrays(vs, gs, 1 / n, runner.weightArrays(vs)); runner.weightsUpdated(vs); }
+        else applyGradientSums(optimizer, vs, gs, n);
+      }
       for (const [k, v] of Object.entries(losses)) out[k] = v / n;
     };
     if (recAdv) await sub('d');
@@ -148,7 +158,7 @@ export class GanTrainer implements Trainer {
         return { ...(recL2 ? { rec: imageL2Sum(p.faces!, fake) } : {}), ...(recAdv ? { adv: adversarialLossSum(train(this.d, fake)) } : {}) };
       }
       case 'e': return { rep: featureL2Sum(p.y, train(this.e, p.faces!) as tf.Tensor2D) };
-      case 'reg': return { reg: tf.mul(this.cfg.lambda.reg, featureL2Sum(p.y, train(this.e, train(this.g, p.x)) as tf.Tensor2D)) };
+      case 'reg': return { reg: featureL2Sum(p.y, train(this.e, train(this.g, p.x)) as tf.Tensor2D) };
     }
   }
 
@@ -158,13 +168,23 @@ export class GanTrainer implements Trainer {
   }
 
   /** The networks a sub-step trains, and its optimiser. */
-  private trained(kind: Exclude<SubStep, 'stats'>): { vars: tf.Variable[]; optimizer: tf.Optimizer } {
+  private trained(kind: Exclude<SubStep, 'stats'>): { vars: tf.Variable[] } {
     switch (kind) {
-      case 'd': return { vars: trainableVariables(this.d), optimizer: this.optimizers.d };
-      case 'g': return { vars: trainableVariables(this.g), optimizer: this.optimizers.g };
-      case 'e': return { vars: trainableVariables(this.e), optimizer: this.optimizers.e };
-      case 'reg': return { vars: trainableVariables(this.g, this.e), optimizer: this.optimizers.reg };
+      case 'd': return { vars: trainableVariables(this.d) };
+      case 'g': return { vars: trainableVariables(this.g) };
+      case 'e': return { vars: trainableVariables(this.e) };
+      case 'reg': return { vars: trainableVariables(this.g, this.e) };
     }
+  }
+
+  /** A sub-step's parameter groups: each optimiser with the names of the variables it updates. */
+  private groups(kind: Exclude<SubStep, 'stats'>): { optimizer: tf.Optimizer; names: Set<string> }[] {
+    const names = (vars: tf.Variable[]) => new Set(vars.map((v) => v.name));
+    if (kind !== 'reg') return [{ optimizer: this.optimizers[kind], names: names(this.trained(kind).vars) }];
+    return [
+      { optimizer: this.optimizers.regG, names: this.gVariables },
+      { optimizer: this.optimizers.regE, names: names(trainableVariables(this.e)) },
+    ];
   }
 
   private stepTfjs(rows: number[], data: PairedData): Record<string, number> {
@@ -173,9 +193,9 @@ export class GanTrainer implements Trainer {
     const n = rows.length;
     const out: Record<string, number> = {};
     const sub = (kind: Exclude<SubStep, 'stats'>) => {
-      const { vars, optimizer } = this.trained(kind);
+      const { vars } = this.trained(kind);
       const sums: Record<string, number> = {};
-      const mean = accumulateAndApply(optimizer, vars, parts, n, (p) => {
+      const mean = accumulateAndApply(this.groups(kind), vars, parts, n, (p) => {
         const terms = this.lossTerms(kind, p);
         for (const [k, v] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + v.dataSync()[0];
         return this.objective(terms);
@@ -194,23 +214,15 @@ export class GanTrainer implements Trainer {
 
   /** The networks, their variables up to date (on onnxruntime the trained weights are held as arrays between steps). */
   get nets(): Record<string, tf.LayersModel> { this.onnx?.flush(); return this.networks; }
-  mapping(): tf.LayersModel { this.onnx?.flush(); return (this.composed ??= composeMapping(this.g, this.e)); }
+  mapping(): tf.LayersModel { this.onnx?.flush(); return (this.composed ??= composeMapping([this.g, this.e], this.stats)); }
   async recalibrate(rows: number[], data: PairedData): Promise<void> {
-    // Momentum k/(k+1) on the k-th micro-batch makes the moving statistics the exact mean over all of them.
     // G and E are applied directly: the composed model does not pass `training` down to nested models.
-    const norms = [...this.g.layers, ...this.e.layers].filter((l) => l.getClassName() === 'BatchNormalization') as unknown as { momentum: number }[];
-    const parts = microBatchData(rows, data, this.cfg.microBatch, false);
-    try {
-      for (const [k, p] of parts.entries()) {
-        for (const bn of norms) bn.momentum = k / (k + 1);
-        if (this.onnx) await this.onnx.run('stats', p);
-        else tf.tidy(() => { train(this.e, train(this.g, tf.tensor2d(p.x, [p.size, data.ds]))); });
-      }
-    } finally {
-      for (const bn of norms) bn.momentum = BN_MOMENTUM;
-    }
+    await recalibrateBatchNorm([...this.g.layers, ...this.e.layers], microBatchData(rows, data, this.cfg.microBatch, false), async (p) => {
+      if (this.onnx) await this.onnx.run('stats', p);
+      else tf.tidy(() => { train(this.e, train(this.g, tf.tensor2d(p.x, [p.size, data.ds]))); });
+    });
   }
-  get generator(): tf.LayersModel { this.onnx?.flush(); return this.g; }
+  get generator(): tf.LayersModel { this.onnx?.flush(); return (this.composedGenerator ??= composeMapping([this.g], { x: this.stats.x }, 'r3an_generator')); }
   async dispose(): Promise<void> {
     await this.onnx?.release();
     for (const m of Object.values(this.networks)) m.dispose();
@@ -222,8 +234,9 @@ export class MlpTrainer implements Trainer {
   readonly nets: Record<string, tf.LayersModel>;
   readonly optimizers: Record<string, tf.Optimizer>;
   private readonly mlp: tf.LayersModel;
+  private composed?: tf.LayersModel;
   readonly runtime = 'tfjs';
-  constructor(readonly cfg: TrainConfig, ds: number, dt: number) {
+  constructor(readonly cfg: TrainConfig, ds: number, dt: number, private readonly stats: MappingStats = {}) {
     this.mlp = buildMlp(ds, dt, cfg.mlpHidden, seedStream(cfg.seed));
     this.nets = { mlp: this.mlp };
     this.optimizers = { fc: tf.train.adam(cfg.lr.fc) };
@@ -231,17 +244,36 @@ export class MlpTrainer implements Trainer {
   async step(rows: number[], data: PairedData): Promise<Record<string, number>> {
     const parts = microBatches(rows, data, this.cfg.microBatch, false);
     try {
-      return { l2: accumulateAndApply(this.optimizers.fc, trainableVariables(this.mlp), parts, rows.length, (p) => featureL2Sum(p.y, train(this.mlp, p.x) as tf.Tensor2D)) };
+      const vars = trainableVariables(this.mlp);
+      return { l2: accumulateAndApply([{ optimizer: this.optimizers.fc, names: new Set(vars.map((v) => v.name)) }], vars, parts, rows.length, (p) => featureL2Sum(p.y, train(this.mlp, p.x) as tf.Tensor2D)) };
     } finally { disposeParts(parts); }
   }
-  mapping(): tf.LayersModel { return this.mlp; }
-  async recalibrate(): Promise<void> { /* no batch norm */ }
+  mapping(): tf.LayersModel { return (this.composed ??= composeMapping([this.mlp], this.stats, 'fc_mapping')); }
+  async recalibrate(rows: number[], data: PairedData): Promise<void> {
+    await recalibrateBatchNorm(this.mlp.layers, microBatchData(rows, data, this.cfg.microBatch, false), (p) => { tf.tidy(() => { train(this.mlp, tf.tensor2d(p.x, [p.size, data.ds])); }); });
+  }
   async dispose(): Promise<void> { this.mlp.dispose(); this.optimizers.fc.dispose(); }
 }
 
+/**
+ * Re-estimates the batch-norm moving statistics of `layers` with training-mode passes: momentum
+ * k/(k+1) on the k-th micro-batch makes them the exact mean over all of them.
+ */
+async function recalibrateBatchNorm(layers: tf.layers.Layer[], parts: MicroBatchData[], pass: (p: MicroBatchData) => void | Promise<void>): Promise<void> {
+  const norms = layers.filter((l) => l.getClassName() === 'BatchNormalization') as unknown as { momentum: number }[];
+  try {
+    for (const [k, p] of parts.entries()) {
+      for (const bn of norms) bn.momentum = k / (k + 1);
+      await pass(p);
+    }
+  } finally {
+    for (const bn of norms) bn.momentum = BN_MOMENTUM;
+  }
+}
+
 /** The trainer for an architecture; GAN architectures run on onnxruntime when `rt.ort` is given. */
-export function createTrainer(cfg: TrainConfig, ds: number, dt: number, rt: TrainerRuntime = {}): Trainer {
-  if (cfg.arch === 'fc') return new MlpTrainer(cfg, ds, dt);
-  if (isGanArch(cfg.arch)) return new GanTrainer(cfg, ds, dt, rt);
+export function createTrainer(cfg: TrainConfig, ds: number, dt: number, rt: TrainerRuntime = {}, stats: MappingStats = {}): Trainer {
+  if (cfg.arch === 'fc') return new MlpTrainer(cfg, ds, dt, stats);
+  if (isGanArch(cfg.arch)) return new GanTrainer(cfg, ds, dt, rt, stats);
   throw new Error(`${cfg.arch} is fitted in closed form, not trained iteratively`);
 }

@@ -4,7 +4,16 @@ import * as tf from '@tensorflow/tfjs';
 import { l2NormalizeRows, meanRowCosine, similarityMatrix } from '../eval/similarity.js';
 import type { PairedData } from './paired-data.js';
 
-export interface ValidationMetrics { cosine: number; top1?: number; probes?: number }
+export interface ValidationMetrics {
+  /** mean cosine between mapped and true target features */
+  cosine: number;
+  /** the same after subtracting the training targets' mean from both: what the mean predictor cannot fake */
+  centredCosine?: number;
+  /** the mean predictor's raw cosine (every probe mapped to the training targets' mean): the line to beat */
+  meanCosine?: number;
+  top1?: number;
+  probes?: number;
+}
 
 export function predictRows(model: tf.LayersModel, x: Float32Array, inDim: number, batch = 256): Float32Array {
   const n = x.length / inDim;
@@ -39,14 +48,33 @@ export function quickTop1(mapped: Float32Array, target: Float32Array, dim: numbe
   return { top1: hits / probes.length, probes: probes.length };
 }
 
-export function validate(mapping: tf.LayersModel, val: PairedData): ValidationMetrics {
-  const mapped = predictRows(mapping, val.x, val.ds);
-  const q = quickTop1(mapped, val.y, val.dt, val.identities);
-  return { cosine: meanRowCosine(mapped, val.y, val.dt), ...(q ?? {}) };
+/** Rows minus a vector, into a new array. */
+function centre(x: Float32Array, mean: Float32Array): Float32Array {
+  const d = mean.length;
+  return Float32Array.from(x, (v, i) => v - mean[i % d]);
 }
 
-/** Whether a is a better validation result than b: top-1 first (when known), then cosine. */
+/**
+ * Validation of a mapping on held-out identities. `targetMean` (the training targets' mean) adds the
+ * centred cosine and the mean predictor's cosine. Non-finite output is an error, never a score.
+ */
+export function validate(mapping: tf.LayersModel, val: PairedData, targetMean?: Float32Array): ValidationMetrics {
+  const mapped = predictRows(mapping, val.x, val.ds);
+  if (!mapped.every(Number.isFinite)) throw new Error('the mapping produced non-finite values on the validation slice (training diverged)');
+  const q = quickTop1(mapped, val.y, val.dt, val.identities);
+  const extra = targetMean ? {
+    centredCosine: meanRowCosine(centre(mapped, targetMean), centre(val.y, targetMean), val.dt),
+    meanCosine: meanRowCosine(new Float32Array(val.y.length).map((_, i) => targetMean[i % val.dt]), val.y, val.dt),
+  } : {};
+  return { cosine: meanRowCosine(mapped, val.y, val.dt), ...extra, ...(q ?? {}) };
+}
+
+/**
+ * Whether a is a better validation result than b: held-out identification top-1 first (when known),
+ * then the centred cosine (raw cosine is what the mean predictor maximises), then raw cosine.
+ */
 export function isBetter(a: ValidationMetrics, b: ValidationMetrics): boolean {
   if (a.top1 != null && b.top1 != null && a.top1 !== b.top1) return a.top1 > b.top1;
+  if (a.centredCosine != null && b.centredCosine != null && a.centredCosine !== b.centredCosine) return a.centredCosine > b.centredCosine;
   return a.cosine > b.cosine;
 }

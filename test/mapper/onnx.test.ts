@@ -7,7 +7,8 @@ import { buildExtractor } from '../../src/nn/extractor.js';
 import { buildGenerator } from '../../src/nn/generator.js';
 import { seedStream } from '../../src/nn/init.js';
 import { buildMlp } from '../../src/nn/mlp.js';
-import { composeMapping } from '../../src/nn/mapping.js';
+import { composeMapping, type MappingStats } from '../../src/nn/mapping.js';
+import { featureStats } from '../../src/nn/standardise.js';
 import { fitRidge, ridgeModel } from '../../src/nn/linear.js';
 import { loadLayersModelFromDir, saveLayersModel } from '../../src/io/model-files.js';
 import { createMappingRunner } from '../../src/mapper/onnx-runtime.js';
@@ -31,13 +32,20 @@ function randomiseBatchNorm(model: tf.LayersModel): void {
   visit(model.layers);
 }
 
+/** Standardisation statistics far from (0, 1), so the frozen layers are really exercised. */
+function randomStats(): MappingStats {
+  const x = tf.randomNormal([64, ds], 0.3, 0.05, 'float32', 30).dataSync() as Float32Array;
+  const y = tf.randomNormal([64, dt], -0.2, 0.02, 'float32', 31).dataSync() as Float32Array;
+  return { x: featureStats(x, 64, ds), y: featureStats(y, 64, dt) };
+}
+
 const builders: Record<string, () => tf.LayersModel> = {
   linear: () => {
     const x = tf.randomNormal([200, ds], 0, 1, 'float32', 1).dataSync() as Float32Array, y = tf.randomNormal([200, dt], 0, 1, 'float32', 2).dataSync() as Float32Array;
     return ridgeModel(fitRidge(x, y, 200, ds, dt));
   },
-  fc: () => buildMlp(ds, dt, [64, 32], seedStream(3)),
-  r3an: () => { const s = seedStream(4); const m = composeMapping(buildGenerator(ds, s), buildExtractor(dt, s)); randomiseBatchNorm(m); return m; },
+  fc: () => { const mlp = buildMlp(ds, dt, [64, 32], seedStream(3)); randomiseBatchNorm(mlp); return composeMapping([mlp], randomStats(), 'fc_mapping'); },
+  r3an: () => { const s = seedStream(4); const inner = [buildGenerator(ds, s), buildExtractor(dt, s)]; inner.forEach(randomiseBatchNorm); return composeMapping(inner, randomStats()); },
 };
 
 for (const [kind, build] of Object.entries(builders)) {

@@ -31,10 +31,10 @@ export const INPUT_X = 'x', INPUT_Y = 'y', INPUT_FACES = 'faces';
 
 /**
  * Builds one sub-step for a micro-batch of `n`: 'd' (discriminator on real vs G(X)), 'g' (generator on
- * λRec·LRec + λAdv·LAdv), 'e' (extractor on LRep), 'reg' (G and E on λReg·LReg), or 'stats' (E(G(X))
+ * λRec·LRec + λAdv·LAdv), 'e' (extractor on LRep), 'reg' (G and E on LReg), or 'stats' (E(G(X))
  * forward only, for the batch-norm recalibration).
  */
-export function buildSubStep(kind: SubStep, nets: StepNets, n: number, ds: number, dt: number, switches: LossSwitches, lambda: { rec: number; adv: number; reg: number }): StepPlan {
+export function buildSubStep(kind: SubStep, nets: StepNets, n: number, ds: number, dt: number, switches: LossSwitches, lambda: { rec: number; adv: number }): StepPlan {
   const t = new Tape();
   const trained = new Set<tf.LayersModel>(kind === 'd' ? [nets.d] : kind === 'g' ? [nets.g] : kind === 'e' ? [nets.e] : kind === 'reg' ? [nets.g, nets.e] : []);
   const net = new NetworkEmitter(t, trained);
@@ -60,7 +60,7 @@ export function buildSubStep(kind: SubStep, nets: StepNets, n: number, ds: numbe
       break;
     }
     case 'e': losses.push([sumSquaredDifference(t, net.apply(nets.e, faces), y), 'rep']); break;
-    case 'reg': losses.push([sumSquaredDifference(t, net.apply(nets.e, net.apply(nets.g, x)), y, lambda.reg), 'reg']); break;
+    case 'reg': losses.push([sumSquaredDifference(t, net.apply(nets.e, net.apply(nets.g, x)), y), 'reg']); break;
     case 'stats': net.apply(nets.e, net.apply(nets.g, x)); break;
   }
   t.backward(losses.map(([v, key]) => [v, termWeight(key, lambda)]));

@@ -35,7 +35,7 @@ export class OnnxStepRunner {
 
   constructor(
     private readonly ort: Ort, private readonly nets: StepNets, private readonly ds: number, private readonly dt: number,
-    private readonly switches: LossSwitches, private readonly lambda: { rec: number; adv: number; reg: number }, private readonly threads: number,
+    private readonly switches: LossSwitches, private readonly lambda: { rec: number; adv: number }, private readonly threads: number,
   ) {}
 
   private session(kind: SubStep, n: number) {
