@@ -121,6 +121,10 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
     for (const r of d.rows) outItems.push({ ...item, ...(r.flipped ? { flipped: true } : {}), ...(d.faces ? { faces: d.faces } : {}) });
   }
   const n = outItems.length;
+  if (n === 0) {
+    const reasons = [...new Set(skipped.map((s) => s.reason))].slice(0, 3).join('; ');
+    throw new Error(`${req.data}: no face features from any of its ${items.length} images (${reasons || 'no images'}); nothing written to ${req.out}`);
+  }
   const features = new Float32Array(new Uint8Array(featBytes).buffer, 0, n * dim);
   writeFeatureSet(req.out, {
     model: embedder.lineage, items: outItems, features,

@@ -6,6 +6,20 @@ function tempSibling(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${Date.now().toString(36)}`);
 }
 
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };
+
+/** Removes the staging siblings of `target` left by processes that no longer run (killed mid-write). */
+export function removeStaleStaging(target: string): void {
+  const dir = path.dirname(target), prefix = `.${path.basename(target)}.tmp-`;
+  let names: string[];
+  try { names = fs.readdirSync(dir); } catch { return; }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = tempSibling(target);
@@ -21,8 +35,9 @@ export function writeJsonAtomic(target: string, value: unknown): void {
 /** A directory built under a temporary sibling and swapped into place on commit(): the old one stays intact until then. */
 export function stageDir(target: string): { dir: string; commit(): void; abort(): void } {
   fs.mkdirSync(path.dirname(target), { recursive: true });
+  removeStaleStaging(target);
   const tmp = tempSibling(target);
-  fs.mkdirSync(tmp, { recursive: true });
+  fs.mkdirSync(tmp); // exclusive: fails rather than reuse an existing directory
   return {
     dir: tmp,
     commit() {

@@ -161,3 +161,27 @@ test('13. map warns when the mapper is an unfinished run', () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /unfinished training run/);
 });
+
+test('11. staging directories left by a killed process are removed when the target is written again', async () => {
+  const { stageDir } = await import('../../src/io/atomic.js');
+  const dir = tmpDir();
+  const target = path.join(dir, 'out');
+  // a pid that cannot be running (above Linux's pid_max)
+  const stale = path.join(dir, `.out.tmp-99999999-abc`);
+  fs.mkdirSync(stale); fs.writeFileSync(path.join(stale, 'x'), 'half-written');
+  const keep = path.join(dir, `.out.tmp-${process.pid}-live`); fs.mkdirSync(keep);
+  const s = stageDir(target); fs.writeFileSync(path.join(s.dir, 'y'), 'ok'); s.commit();
+  assert.ok(!fs.existsSync(stale), 'the dead process\'s staging directory is gone');
+  assert.ok(fs.existsSync(keep), 'a live process\'s staging directory is left alone');
+  assert.equal(fs.readFileSync(path.join(target, 'y'), 'utf8'), 'ok');
+});
+
+test('12. an extraction where every image fails exits non-zero and writes nothing', () => {
+  const data = tmpDir();
+  fs.mkdirSync(path.join(data, 'a')); fs.writeFileSync(path.join(data, 'a', '1.jpg'), 'not a jpeg');
+  const out = path.join(tmpDir(), 'fs');
+  const r = r3an(['extract', '--data', data, '--model', 'human/mobileface', '--out', out, '--backend', 'cpu']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /no face features from any of its 1 images/);
+  assert.ok(!fs.existsSync(out));
+});

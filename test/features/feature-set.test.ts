@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { FeatureSet, writeFeatureSet, assertSameSpace, FEATURES_FILE, MANIFEST_FILE } from '../../src/features/feature-set.js';
 import { tmpDir } from '../helpers/tmp.js';
 
-const model = { id: 'test/model', dim: 4, normalization: 'l2' as const, preprocessing: { size: 112 } };
+const model = { id: 'test/model', dim: 4, normalization: 'none' as const, preprocessing: { size: 112 } };
 const items = [{ path: 'a/1.jpg', identity: 'a' }, { path: 'a/2.jpg', identity: 'a' }, { path: 'b/1.jpg', identity: 'b' }];
 const features = Float32Array.from({ length: 12 }, (_, i) => i / 10);
 

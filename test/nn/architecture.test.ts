@@ -68,7 +68,8 @@ test('extractor: MobileNetV2 bottlenecks 32×28×28, 64×14×14, 96×14×14, 160
 test('MLP baseline maps ds → dt through the hidden layers', async () => {
   await useWasm();
   const m = buildMlp(128, 256, [64, 32], seedStream(3));
-  assert.equal(m.countParams(), 128 * 64 + 64 + 64 * 32 + 32 + 32 * 256 + 256);
+  // hidden Dense layers without bias, each followed by batch norm (γ, β, moving mean and variance)
+  assert.equal(m.countParams(), 128 * 64 + 4 * 64 + 64 * 32 + 4 * 32 + 32 * 256 + 256);
   assert.deepEqual((m.predict(tf.zeros([3, 128])) as tf.Tensor).shape, [3, 256]);
 });
 
