@@ -5,7 +5,7 @@ import { runExperiment, type ExperimentKind, type ExperimentResults, type Experi
 import type { StageHooks } from '../experiment/stages.js';
 import { findPairsFile, runTable2 } from '../experiment/table2.js';
 import { makeConfig, DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
-import { ARCHS, isArch, TABLE3_ROWS, type Arch } from '../train/presets.js';
+import { ARCHS, isArch, isGanArch, TABLE3_ROWS, type Arch } from '../train/presets.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, numberOption, parse, required, UsageError } from './args.js';
 import { backendFromArgs, describeBackend } from './backend-options.js';
 import { DATASET_HELP, DATASET_OPTIONS, datasetFromArgs } from './dataset-options.js';
@@ -56,8 +56,8 @@ DIR/<table>.md, the report in DIR/<table>-report/index.html. A rerun reuses ever
 export function trainConfigs(archs: Arch[], o: { epochs?: number; iters?: number; timeMinutes?: number; fcEpochs?: number; batch?: number; microBatch?: number; seed?: number }): Record<string, TrainConfig> {
   return Object.fromEntries(archs.map((a) => [a, makeConfig(a, {
     epochs: a === 'fc' ? o.fcEpochs ?? DEFAULT_FC_EPOCHS : o.epochs ?? DEFAULT_CONFIG.epochs,
-    ...(o.iters != null && a !== 'fc' && a !== 'linear' ? { iters: o.iters } : {}),
-    ...(o.timeMinutes != null && a !== 'fc' && a !== 'linear' ? { timeMinutes: o.timeMinutes } : {}),
+    ...(o.iters != null && (isGanArch(a) || a === 'auto') ? { iters: o.iters } : {}),
+    ...(o.timeMinutes != null && (isGanArch(a) || a === 'auto') ? { timeMinutes: o.timeMinutes } : {}),
     batchSize: o.batch ?? DEFAULT_CONFIG.batchSize, microBatch: o.microBatch ?? DEFAULT_CONFIG.microBatch, seed: o.seed ?? DEFAULT_CONFIG.seed,
   })]));
 }

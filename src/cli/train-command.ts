@@ -1,5 +1,5 @@
 import { checkOutputDir, MAPPER_OUTPUT } from '../io/output-policy.js';
-import { makeConfig, DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
+import { makeConfig, DEFAULT_CONFIG, RIDGE_GRID, type TrainConfig } from '../train/config.js';
 import { ARCHS } from '../train/presets.js';
 import { trainMapper } from '../train/train-mapper.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, numberOption, parse, required } from './args.js';
@@ -14,8 +14,10 @@ Usage: r3an train --source FS --target FS --out MAPPER [options]
   --target FS        feature set of the new (target) model, of the same images (paired by image path)
   --out MAPPER       output mapper directory (checkpoints live in MAPPER/checkpoint)
   --arch NAME        ${ARCHS.join(' | ')} (default r3an)
-                     linear = closed-form ridge; fc = the paper's MLP baseline;
-                     arch1..arch7 = the ablations of the paper's Table 3; r3an = all four losses
+                     linear = closed-form ridge; procrustes = centred, scaled orthogonal map;
+                     fc = the paper's MLP baseline; arch1..arch7 = the ablations of the paper's
+                     Table 3; r3an = all four losses; auto = train linear, procrustes, fc (and r3an
+                     when --time is given) and keep the best on validation
   --epochs N         default ${DEFAULT_CONFIG.epochs}
   --iters N          train N iterations (mini-batches) instead, rounded up to whole epochs
   --time M           stop at the end of the first epoch that ends after M minutes of training
@@ -29,7 +31,7 @@ Usage: r3an train --source FS --target FS --out MAPPER [options]
   --lambda-rec/--lambda-adv X   weights of the G step's terms (defaults ${Object.values(DEFAULT_CONFIG.lambda).join('/')}); the Rep and
                      Reg steps minimise one term each with their own Adam, which a weight would not change
   --val-fraction X   identities held out for validation each epoch (default ${DEFAULT_CONFIG.valFraction})
-  --ridge-lambda X   ridge strength for --arch linear (default ${DEFAULT_CONFIG.ridgeLambda})
+  --ridge-lambda X   ridge strength for --arch linear (default: the best of ${RIDGE_GRID.join(', ')} on validation)
   --checkpoint-minutes X   also checkpoint mid-epoch this often (default ${DEFAULT_CONFIG.checkpointMinutes})
   --resume           continue an interrupted run in --out exactly where it stopped
   --force            write into an --out that exists and holds something else (never replaces a mapper)
@@ -61,7 +63,7 @@ function configFromArgs(v: Record<string, unknown>): TrainConfig {
     lr: { d: pick(numberOption(v, 'lr-d'), lr.d), g: pick(numberOption(v, 'lr-g'), lr.g), e: pick(numberOption(v, 'lr-e'), lr.e), fc: pick(numberOption(v, 'lr-fc'), lr.fc) },
     lambda: { rec: pick(numberOption(v, 'lambda-rec'), lambda.rec), adv: pick(numberOption(v, 'lambda-adv'), lambda.adv) },
     valFraction: pick(numberOption(v, 'val-fraction'), DEFAULT_CONFIG.valFraction),
-    ridgeLambda: pick(numberOption(v, 'ridge-lambda'), DEFAULT_CONFIG.ridgeLambda),
+    ridgeLambda: pick<number | 'auto'>(numberOption(v, 'ridge-lambda'), DEFAULT_CONFIG.ridgeLambda),
     checkpointMinutes: pick(numberOption(v, 'checkpoint-minutes'), DEFAULT_CONFIG.checkpointMinutes),
   });
 }

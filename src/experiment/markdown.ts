@@ -1,6 +1,7 @@
 // Experiment results as markdown tables: the paper's Table 5 layout (one row per ordered model pair) and
 // Table 3 layout (one row per architecture on one pair).
-import { isGanArch, TABLE3, type Arch } from '../train/presets.js';
+import { RIDGE_GRID } from '../train/config.js';
+import { isClosedForm, isGanArch, TABLE3, type Arch } from '../train/presets.js';
 import type { ExperimentResults } from './experiment.js';
 import type { SpaceEval } from './evaluate.js';
 
@@ -12,7 +13,7 @@ const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
 const header = (cells: string[]) => [row(cells), row(cells.map(() => '---'))].join('\n');
 
 export const ARCH_LABEL: Record<Arch, string> = {
-  linear: 'Linear (ridge)', fc: 'FC', arch1: 'Arch 1', arch2: 'Arch 2', arch3: 'Arch 3', arch4: 'Arch 4', arch5: 'Arch 5', arch6: 'Arch 6', arch7: 'Arch 7', r3an: 'R³AN',
+  linear: 'Linear (ridge)', procrustes: 'Procrustes', auto: 'auto', fc: 'FC', arch1: 'Arch 1', arch2: 'Arch 2', arch3: 'Arch 3', arch4: 'Arch 4', arch5: 'Arch 5', arch6: 'Arch 6', arch7: 'Arch 7', r3an: 'R³AN',
 };
 
 export function experimentSetup(r: ExperimentResults): string {
@@ -29,7 +30,7 @@ export function experimentSetup(r: ExperimentResults): string {
 }
 
 export function trainingLine(r: ExperimentResults): string {
-  return Object.entries(r.configs).map(([a, c]) => `${ARCH_LABEL[a as Arch]}: ${a === 'linear' ? `ridge λ=${c.ridgeLambda}` : `${c.epochs} epochs, batch ${c.batchSize}, seed ${c.seed}`}`).join('; ');
+  return Object.entries(r.configs).map(([a, c]) => `${ARCH_LABEL[a as Arch]}: ${a === 'linear' ? `ridge λ=${c.ridgeLambda === 'auto' ? `best of ${RIDGE_GRID.join('/')} on validation` : c.ridgeLambda}` : a === 'procrustes' ? 'closed form' : `${c.iters != null ? `${c.iters} iterations` : `${c.epochs} epochs`}${c.timeMinutes ? ` (≤ ${c.timeMinutes} min)` : ''}, batch ${c.batchSize}, seed ${c.seed}`}`).join('; ');
 }
 
 /** A results table, rendered as markdown here and as HTML by the report. */
@@ -44,7 +45,7 @@ export function table5Tables(r: ExperimentResults): ResultTable[] {
     { title: 'Verification, 10-fold accuracy (%)', columns, rows: r.pairs.map((p) => [name(p), acc(r.self[p.source]), acc(r.self[p.target]), ...archs.map((a) => acc(p.rows[a]?.eval))]) },
     {
       title: 'Training time', columns: ['Source → Target', ...archs.map((a) => ARCH_LABEL[a])],
-      rows: r.pairs.map((p) => [name(p), ...archs.map((a) => { const x = p.rows[a]; return x ? `${dur(x.trainSeconds)}${a === 'linear' ? '' : ` (${x.epochs} ep, best ${x.bestEpoch ?? '–'})`}` : '–'; })]),
+      rows: r.pairs.map((p) => [name(p), ...archs.map((a) => { const x = p.rows[a]; return x ? `${dur(x.trainSeconds)}${isClosedForm(a) ? '' : ` (${x.epochs} ep, best ${x.bestEpoch ?? '–'})`}` : '–'; })]),
     },
   ];
 }
@@ -57,7 +58,7 @@ export function table3Tables(r: ExperimentResults): ResultTable[] {
       const x = p.rows[a]!, e = x.eval;
       const sw = isGanArch(a) ? TABLE3[a] : undefined;
       const mark = (on: boolean | undefined) => (sw ? (on ? '✓' : '') : '–');
-      return [ARCH_LABEL[a], mark(sw?.recAdv), mark(sw?.recL2), mark(sw?.rep), mark(sw?.reg), pct(e.identification.rank1), pct(e.identification.cmc[9]), acc(e), tar(e, 1e-2), e.cosine?.toFixed(3) ?? '–', `${dur(x.trainSeconds)}${a === 'linear' ? '' : ` (${x.epochs} ep)`}`];
+      return [ARCH_LABEL[a], mark(sw?.recAdv), mark(sw?.recL2), mark(sw?.rep), mark(sw?.reg), pct(e.identification.rank1), pct(e.identification.cmc[9]), acc(e), tar(e, 1e-2), e.cosine?.toFixed(3) ?? '–', `${dur(x.trainSeconds)}${isClosedForm(a) ? '' : ` (${x.epochs} ep)`}`];
     }),
   }));
 }

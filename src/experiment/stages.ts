@@ -1,4 +1,5 @@
 // The stages of an experiment, each cached in the workspace and resumable: extract → split → train → evaluate.
+import { isClosedForm } from '../train/presets.js';
 import fs from 'node:fs';
 import { extractFeatures } from '../faces/extract.js';
 import { listDataset, type DatasetOptions } from '../faces/dataset.js';
@@ -105,10 +106,10 @@ export async function ensureMapper(ws: Workspace, source: string, target: string
   const hasManifest = fs.existsSync(`${dir}/${MAPPER_JSON}`);
   if (hasManifest) {
     const m = readMapperManifest(dir);
-    if (m.training.finished && (config.arch === 'linear' || (m.config.epochs === config.epochs && m.config.iters === config.iters))) { hooks.log(`${label}: reusing ${dir}`); return m; }
+    if (m.training.finished && (isClosedForm(config.arch) || (m.config.epochs === config.epochs && m.config.iters === config.iters))) { hooks.log(`${label}: reusing ${dir}`); return m; }
   }
   const resume = fs.existsSync(`${dir}/${CHECKPOINT_DIR}/state.json`);
-  hooks.log(`${label}: ${resume ? 'resuming' : 'training'} (${config.arch === 'linear' ? 'closed form' : `${config.epochs} epochs`})`);
+  hooks.log(`${label}: ${resume ? 'resuming' : 'training'} (${isClosedForm(config.arch) ? 'closed form' : config.iters != null ? `${config.iters} iterations` : `${config.epochs} epochs`}${config.timeMinutes ? `, ≤ ${config.timeMinutes} min` : ''})`);
   const r = await trainMapper({
     source: ws.part(source, 'train'), target: ws.part(target, 'train'), out: dir, config, backend, resume, runtime,
     events: hooks.trainEvents?.(label, config),

@@ -27,6 +27,8 @@ export interface MapperManifest {
   /** validation metrics of the exported weights, and the epoch they come from */
   metrics?: { epoch: number; val: ValidationMetrics };
   history: EpochRecord[];
+  /** when several candidates were compared (ridge's λ grid, --arch auto): each one's validation and the one kept */
+  selection?: { by: string; chosen: string; candidates: { label: string; val?: ValidationMetrics; seconds?: number }[] };
   training: { pairs: number; trainItems: number; valItems: number; backend: string; finished: boolean };
   files: { mapping: string; generator?: string };
   createdAt: string;

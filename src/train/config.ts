@@ -26,7 +26,8 @@ export interface TrainConfig {
   lambda: { rec: number; adv: number };
   /** fraction of identities (or items, when identities are unknown) held out for validation */
   valFraction: number;
-  ridgeLambda: number;
+  /** ridge strength, or 'auto': the value of RIDGE_GRID with the best validation */
+  ridgeLambda: number | 'auto';
   mlpHidden: number[];
   /** also checkpoint mid-epoch after this many minutes */
   checkpointMinutes: number;
@@ -40,10 +41,13 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'arch'> = {
   lr: { d: 2e-4, g: 2e-4, e: 1e-3, fc: 1e-3 },
   lambda: { rec: 1, adv: 0.01 },
   valFraction: 0.1,
-  ridgeLambda: 1e-3,
+  ridgeLambda: 'auto',
   mlpHidden: [...DEFAULT_MLP_HIDDEN],
   checkpointMinutes: 10,
 };
+
+/** The ridge strengths `ridgeLambda: 'auto'` tries (λ is scaled by n, see linear.ts). */
+export const RIDGE_GRID = [1e-4, 1e-3, 1e-2, 1e-1, 1] as const;
 
 export function makeConfig(arch: string, overrides: Partial<Omit<TrainConfig, 'arch'>> = {}): TrainConfig {
   if (!isArch(arch)) throw new Error(`unknown architecture "${arch}" (choose one of ${ARCHS.join(', ')})`);

@@ -5,7 +5,10 @@
 export interface LossSwitches { recAdv: boolean; recL2: boolean; rep: boolean; reg: boolean }
 
 export type GanArch = 'arch1' | 'arch2' | 'arch3' | 'arch4' | 'arch5' | 'arch6' | 'arch7' | 'r3an';
-export type Arch = 'linear' | 'fc' | GanArch;
+/** Fitted in closed form: ridge regression and orthogonal Procrustes. */
+export type ClosedFormArch = 'linear' | 'procrustes';
+/** `auto` trains several families and keeps the one with the best validation (see train-mapper.ts). */
+export type Arch = ClosedFormArch | 'fc' | GanArch | 'auto';
 
 export const TABLE3: Record<GanArch, LossSwitches> = {
   arch1: { recAdv: false, recL2: true, rep: true, reg: false },
@@ -20,7 +23,11 @@ export const TABLE3: Record<GanArch, LossSwitches> = {
 
 /** The paper's Table 3 row order: FC first, the seven ablations, R³AN last. */
 export const TABLE3_ROWS: readonly Arch[] = ['fc', 'arch1', 'arch2', 'arch3', 'arch4', 'arch5', 'arch6', 'arch7', 'r3an'];
-export const ARCHS: readonly Arch[] = ['linear', ...TABLE3_ROWS];
+export const ARCHS: readonly Arch[] = ['linear', 'procrustes', ...TABLE3_ROWS, 'auto'];
+/** The families `auto` compares, cheapest first (R³AN only when a time budget is given). */
+export const AUTO_FAMILIES: readonly Arch[] = ['linear', 'procrustes', 'fc', 'r3an'];
+
+export function isClosedForm(a: Arch): a is ClosedFormArch { return a === 'linear' || a === 'procrustes'; }
 
 export function isArch(s: string): s is Arch { return (ARCHS as readonly string[]).includes(s); }
 export function isGanArch(a: Arch): a is GanArch { return a in TABLE3; }

@@ -8,11 +8,13 @@ import { featureStats, standardiseRows } from '../nn/standardise.js';
 import { exportMapper, MAPPER_JSON, readMapperManifest, writeMapperManifest, type MapperManifest } from '../mapper/mapper.js';
 import { epochOrder } from './rng.js';
 import { CHECKPOINT_DIR, readCheckpointState, restoreCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
-import type { TrainConfig } from './config.js';
+import { makeConfig, RIDGE_GRID, type TrainConfig } from './config.js';
 import { pairFeatureSets, splitForValidation, subset } from './paired-data.js';
-import { needsCrops } from './presets.js';
+import { AUTO_FAMILIES, isClosedForm, needsCrops } from './presets.js';
+import { fitProcrustes } from '../nn/procrustes.js';
+import { loadMapper } from '../mapper/mapper.js';
 import { createTrainer, type TrainerRuntime } from './trainers.js';
-import { isBetter, validate, type ValidationMetrics } from './validation.js';
+import { isBetter, SELECTION_RULE, validate, type ValidationMetrics } from './validation.js';
 
 export interface TrainEvents {
   onLog?: (msg: string) => void;
@@ -46,6 +48,7 @@ function sameRun(a: TrainConfig, b: TrainConfig): string | undefined {
 }
 
 export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
+  if (req.config.arch === 'auto') return trainAuto(req);
   const log = req.events?.onLog ?? (() => {});
   const cfg = req.config;
   const srcSet = FeatureSet.open(req.source), tgtSet = FeatureSet.open(req.target);
@@ -74,15 +77,26 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
     training: { pairs: data.n, trainItems: train.n, valItems: val?.n ?? 0, backend: req.backend, finished: false },
   };
 
-  if (cfg.arch === 'linear') {
+  if (isClosedForm(cfg.arch)) {
     const t0 = Date.now();
-    const model = ridgeModel(fitRidge(train.x, train.y, train.n, train.ds, train.dt, cfg.ridgeLambda));
-    const v = val ? validate(model, val, featureStats(train.y, train.n, train.dt).mean) : undefined;
+    const yMean = featureStats(train.y, train.n, train.dt).mean;
+    // ridge with λ 'auto': every λ of the grid is fitted and the best on validation kept
+    const lambdas = cfg.arch === 'procrustes' ? [undefined] : cfg.ridgeLambda === 'auto' && val ? [...RIDGE_GRID] : [cfg.ridgeLambda === 'auto' ? 1e-3 : cfg.ridgeLambda];
+    const candidates = lambdas.map((lambda) => {
+      const model = ridgeModel(lambda == null ? fitProcrustes(train.x, train.y, train.n, train.ds, train.dt) : fitRidge(train.x, train.y, train.n, train.ds, train.dt, lambda));
+      const v = val ? validate(model, val, yMean) : undefined;
+      if (lambda != null && lambdas.length > 1) log(`ridge λ=${lambda}: val top1=${v?.top1?.toFixed(4) ?? '–'} centred cos=${v?.centredCosine?.toFixed(4) ?? '–'}`);
+      return { label: lambda == null ? 'procrustes' : `λ=${lambda}`, lambda, model, v };
+    });
+    const best = candidates.reduce((a, b) => (b.v && a.v && isBetter(b.v, a.v) ? b : a));
+    const v = best.v;
     const rec: EpochRecord = { epoch: 0, losses: {}, ...(v ? { val: v } : {}), seconds: (Date.now() - t0) / 1000 };
-    const manifest = { ...base, history: [rec], ...(v ? { metrics: { epoch: 0, val: v } } : {}), training: { ...base.training, finished: true } };
-    await exportMapper(req.out, manifest, { mapping: model });
+    const selection = candidates.length > 1 ? { selection: { by: SELECTION_RULE, chosen: best.label, candidates: candidates.map((c) => ({ label: c.label, ...(c.v ? { val: c.v } : {}) })) } } : {};
+    const config = best.lambda != null ? { ...cfg, ridgeLambda: best.lambda } : cfg;
+    const manifest = { ...base, config, ...selection, history: [rec], ...(v ? { metrics: { epoch: 0, val: v } } : {}), training: { ...base.training, finished: true } };
+    await exportMapper(req.out, manifest, { mapping: best.model });
     req.events?.onEpochEnd?.(rec);
-    model.dispose();
+    candidates.forEach((c) => c.model.dispose());
     return { manifest: manifest as MapperManifest, ...(v ? { best: { epoch: 0, val: v } } : {}), finished: true };
   }
 
@@ -159,4 +173,45 @@ export function recalibrationRows(order: number[]): number[] { return order.slic
 function writeManifestOnly(dir: string, manifest: Omit<MapperManifest, 'format' | 'version' | 'files' | 'createdAt'>): void {
   const prev = readMapperManifest(dir);
   writeMapperManifest(dir, { ...prev, ...manifest, files: prev.files, createdAt: prev.createdAt });
+}
+
+/**
+ * `--arch auto`: trains each family of AUTO_FAMILIES into MAPPER/candidates/<arch> (R³AN only with a
+ * time budget, and with the time the others left), keeps the one with the best validation and writes
+ * it as the mapper, recording every family's validation and why the winner won. Reruns reuse
+ * finished candidates and resume interrupted ones.
+ */
+async function trainAuto(req: TrainRequest): Promise<TrainResult> {
+  const log = req.events?.onLog ?? (() => {});
+  const cfg = req.config;
+  if (!req.resume && fs.existsSync(path.join(req.out, MAPPER_JSON))) throw new Error(`${req.out}: already holds a mapper; choose another --out`);
+  const t0 = Date.now();
+  const results: { arch: string; dir: string; val?: ValidationMetrics; seconds: number }[] = [];
+  for (const arch of AUTO_FAMILIES) {
+    const left = cfg.timeMinutes != null ? cfg.timeMinutes - (Date.now() - t0) / 60_000 : undefined;
+    if (arch === 'r3an' && !(left != null && left >= 1)) { log(`auto: ${arch} skipped (${left == null ? 'give --time to include it' : 'no time left'})`); continue; }
+    const dir = path.join(req.out, 'candidates', arch);
+    const { arch: _a, iters, timeMinutes: _t, ...rest } = cfg;
+    const sub = makeConfig(arch, { ...rest, ...(arch === 'r3an' ? { ...(iters != null ? { iters } : {}), timeMinutes: left } : {}) });
+    let manifest: MapperManifest | undefined;
+    if (fs.existsSync(path.join(dir, MAPPER_JSON))) { const m = readMapperManifest(dir); if (m.training.finished) manifest = m; }
+    if (manifest) log(`auto: ${arch}: reusing ${dir}`);
+    else {
+      log(`auto: training ${arch}`);
+      const resume = readCheckpointState(dir) != null;
+      manifest = (await trainMapper({ ...req, out: dir, config: sub, resume })).manifest;
+    }
+    const seconds = manifest.history.at(-1)?.seconds ?? 0;
+    results.push({ arch, dir, ...(manifest.metrics ? { val: manifest.metrics.val } : {}), seconds });
+    log(`auto: ${arch}: val top1=${manifest.metrics?.val.top1?.toFixed(4) ?? '–'} centred cos=${manifest.metrics?.val.centredCosine?.toFixed(4) ?? '–'}`);
+  }
+  const best = results.reduce((a, b) => (b.val && (!a.val || isBetter(b.val, a.val)) ? b : a));
+  const chosen = await loadMapper(best.dir, { withGenerator: true });
+  const { format: _f, version: _v, files: _files, createdAt: _c, ...m } = chosen.manifest;
+  const selection = { by: SELECTION_RULE, chosen: best.arch, candidates: results.map((r) => ({ label: r.arch, ...(r.val ? { val: r.val } : {}), seconds: r.seconds })) };
+  await exportMapper(req.out, { ...m, selection }, { mapping: chosen.mapping, ...(chosen.generator ? { generator: chosen.generator } : {}) });
+  chosen.mapping.dispose(); chosen.generator?.dispose();
+  log(`auto: chose ${best.arch} (${SELECTION_RULE})`);
+  const manifest = readMapperManifest(req.out);
+  return { manifest, ...(manifest.metrics ? { best: { epoch: manifest.metrics.epoch, val: manifest.metrics.val } } : {}), finished: true };
 }

@@ -69,6 +69,8 @@ export function validate(mapping: tf.LayersModel, val: PairedData, targetMean?: 
   return { cosine: meanRowCosine(mapped, val.y, val.dt), ...extra, ...(q ?? {}) };
 }
 
+export const SELECTION_RULE = 'validation identification top-1 on held-out training identities, then centred cosine';
+
 /**
  * Whether a is a better validation result than b: held-out identification top-1 first (when known),
  * then the centred cosine (raw cosine is what the mean predictor maximises), then raw cosine.

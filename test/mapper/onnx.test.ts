@@ -10,6 +10,7 @@ import { buildMlp } from '../../src/nn/mlp.js';
 import { composeMapping, type MappingStats } from '../../src/nn/mapping.js';
 import { featureStats } from '../../src/nn/standardise.js';
 import { fitRidge, ridgeModel } from '../../src/nn/linear.js';
+import { fitProcrustes } from '../../src/nn/procrustes.js';
 import { loadLayersModelFromDir, saveLayersModel } from '../../src/io/model-files.js';
 import { createMappingRunner } from '../../src/mapper/onnx-runtime.js';
 import { loadOnnxRuntime } from '../../src/backend/onnxruntime.js';
@@ -43,6 +44,10 @@ const builders: Record<string, () => tf.LayersModel> = {
   linear: () => {
     const x = tf.randomNormal([200, ds], 0, 1, 'float32', 1).dataSync() as Float32Array, y = tf.randomNormal([200, dt], 0, 1, 'float32', 2).dataSync() as Float32Array;
     return ridgeModel(fitRidge(x, y, 200, ds, dt));
+  },
+  procrustes: () => {
+    const x = tf.randomNormal([200, ds], 0, 1, 'float32', 3).dataSync() as Float32Array, y = tf.randomNormal([200, dt], 0, 1, 'float32', 4).dataSync() as Float32Array;
+    return ridgeModel(fitProcrustes(x, y, 200, ds, dt));
   },
   fc: () => { const mlp = buildMlp(ds, dt, [64, 32], seedStream(3)); randomiseBatchNorm(mlp); return composeMapping([mlp], randomStats(), 'fc_mapping'); },
   r3an: () => { const s = seedStream(4); const inner = [buildGenerator(ds, s), buildExtractor(dt, s)]; inner.forEach(randomiseBatchNorm); return composeMapping(inner, randomStats()); },
