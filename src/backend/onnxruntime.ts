@@ -6,12 +6,25 @@ export type Ort = typeof import('onnxruntime-node');
 export type Runtime = 'auto' | 'onnx' | 'tfjs';
 export const RUNTIMES: readonly Runtime[] = ['auto', 'onnx', 'tfjs'];
 
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
 let ort: Ort | null | undefined;
+
+/**
+ * onnxruntime's bundled telemetry layer leaves an empty `mat-debug-<pid>.log` in the temp directory
+ * of every process that loads it; ours is removed at exit when it is still empty (and only then).
+ */
+function removeTelemetryLogAtExit(): void {
+  const file = path.join(os.tmpdir(), `mat-debug-${process.pid}.log`);
+  process.on('exit', () => { try { if (fs.statSync(file).size === 0) fs.unlinkSync(file); } catch { /* none */ } });
+}
 
 /** onnxruntime-node, or null when it is not installed (or cannot load on this platform). */
 export async function loadOnnxRuntime(): Promise<Ort | null> {
   if (ort !== undefined) return ort;
-  try { ort = await import('onnxruntime-node'); } catch { ort = null; }
+  try { ort = await import('onnxruntime-node'); removeTelemetryLogAtExit(); } catch { ort = null; }
   return ort;
 }
 

@@ -41,7 +41,7 @@ async function loadPaired(values: Record<string, unknown>): Promise<Loaded> {
   if (values.mapper) {
     const mapper = await loadMapper(values.mapper as string);
     checkMapperInput(mapper, probeSet);
-    probe = mapRows(mapper.mapping, probe, mapper.manifest.source.dim, mapper.manifest.target.dim, true);
+    probe = mapRows(mapper.mapping, probe, mapper.manifest.source.dim, mapper.manifest.target.dim, true, `mapper ${mapper.dir}`);
     space = mapper.manifest.target;
   }
   assertSameSpace(space, gallerySet.model, `probes ${probeSet.dir} vs gallery ${gallerySet.dir}`);

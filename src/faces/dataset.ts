@@ -16,7 +16,10 @@ export interface DatasetOptions {
 /** Lists images in a stable order (identity, then file name), so every model sees the same list. */
 export function listDataset(root: string, opts: DatasetOptions = {}): FeatureItem[] {
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new Error(`${root}: not a directory`);
-  const ids = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
+  // one rule for links, as for images: a dataset may be a tree of symlinks, so identity folders that
+  // are links to directories count like real ones (statSync follows links; broken links are skipped)
+  const isDir = (p: string) => { try { return fs.statSync(p).isDirectory(); } catch { return false; } };
+  const ids = fs.readdirSync(root).filter((name) => !name.startsWith('.') && isDir(path.join(root, name))).sort();
   if (ids.length === 0) throw new Error(`${root}: no identity folders (expected DIR/<identity>/<image>)`);
   const items: FeatureItem[] = [];
   for (const id of ids) {

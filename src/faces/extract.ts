@@ -47,7 +47,9 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
   const state: PartialState = { model: entry.id, data: path.resolve(req.data), crops: Boolean(req.crops), flip: Boolean(req.flip), list: items.map((i) => i.path) };
   const statePath = path.join(partial, 'state.json');
   if (fs.existsSync(statePath)) {
-    const prev = JSON.parse(fs.readFileSync(statePath, 'utf8')) as PartialState;
+    let prev: PartialState;
+    try { prev = JSON.parse(fs.readFileSync(statePath, 'utf8')) as PartialState; if (!Array.isArray(prev.list)) throw new Error('no image list'); }
+    catch (e) { throw new Error(`${statePath}: unreadable (${(e as Error).message}); delete ${partial} to start the extraction over`); }
     if (JSON.stringify(prev) !== JSON.stringify(state)) {
       throw new Error(`${partial}: an unfinished extraction with other settings (model ${prev.model}, ${prev.list.length} images) is in the way; delete it or use the same options`);
     }

@@ -58,7 +58,8 @@ export interface ExtractionStats { images: number; seconds: number; backend: str
 export class FeatureSetError extends Error {}
 
 export class FeatureSet {
-  private constructor(readonly dir: string, readonly manifest: FeatureSetManifest, private readonly header: NpyHeader, private readonly cropsHeader?: NpyHeader) {}
+  /** `cropsProblem`: why listed crops cannot be read; only an error for callers that need crops */
+  private constructor(readonly dir: string, readonly manifest: FeatureSetManifest, private readonly header: NpyHeader, private readonly cropsHeader?: NpyHeader, readonly cropsProblem?: string) {}
 
   get model(): ModelLineage { return this.manifest.model; }
   get dim(): number { return this.manifest.model.dim; }
@@ -71,11 +72,16 @@ export class FeatureSet {
     const manifestPath = path.join(dir, MANIFEST_FILE);
     if (!fs.existsSync(manifestPath)) throw new FeatureSetError(`${dir}: not a feature set (no ${MANIFEST_FILE})`);
     let m: FeatureSetManifest;
-    try { m = JSON.parse(fs.readFileSync(manifestPath, 'utf8')); } catch (e) { throw new FeatureSetError(`${manifestPath}: invalid JSON (${(e as Error).message})`); }
+    try { m = JSON.parse(fs.readFileSync(manifestPath, 'utf8')); } catch (e) { throw new FeatureSetError(`${manifestPath}: invalid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`); }
     if (m.format !== FEATURE_SET_FORMAT) throw new FeatureSetError(`${manifestPath}: format is ${JSON.stringify(m.format)}, expected "${FEATURE_SET_FORMAT}"`);
     if (m.version !== FEATURE_SET_VERSION) throw new FeatureSetError(`${manifestPath}: version ${m.version} is not supported (this r3an reads version ${FEATURE_SET_VERSION})`);
     if (!m.model || typeof m.model.id !== 'string' || !(m.model.dim > 0)) throw new FeatureSetError(`${manifestPath}: model lineage (id, dim) is missing`);
     if (!Array.isArray(m.items) || m.items.length !== m.count) throw new FeatureSetError(`${manifestPath}: count is ${m.count} but ${m.items?.length ?? 0} items are listed`);
+    const badItem = m.items.findIndex((it) => it == null || typeof it.path !== 'string' || (it.identity != null && typeof it.identity !== 'string'));
+    if (badItem >= 0) throw new FeatureSetError(`${manifestPath}: item ${badItem} needs a "path" (and a string "identity", if any)`);
+    if (m.crops != null && (typeof m.crops !== 'object' || typeof m.crops.file !== 'string' || path.isAbsolute(m.crops.file) || m.crops.file.includes('..'))) {
+      throw new FeatureSetError(`${manifestPath}: "crops" must name a file inside the feature set`);
+    }
     const featuresPath = path.join(dir, FEATURES_FILE);
     if (!fs.existsSync(featuresPath)) throw new FeatureSetError(`${featuresPath}: missing`);
     let header: NpyHeader;
@@ -86,10 +92,12 @@ export class FeatureSet {
     let cropsHeader: NpyHeader | undefined;
     if (m.crops) {
       const cropsPath = path.join(dir, m.crops.file);
-      try { cropsHeader = readNpyHeader(cropsPath); } catch (e) { throw new FeatureSetError((e as Error).message); }
+      // map and eval never read crops: a missing or broken crops file only fails what needs crops
+      if (!fs.existsSync(cropsPath)) return new FeatureSet(dir, m, header, undefined, `${cropsPath}: missing (the manifest lists face crops)`);
+      try { cropsHeader = readNpyHeader(cropsPath); } catch (e) { return new FeatureSet(dir, m, header, undefined, (e as Error).message); }
       const want = [m.count, FACE_SIZE, FACE_SIZE, 3];
       if (cropsHeader.dtype !== 'uint8' || cropsHeader.shape.join() !== want.join()) {
-        throw new FeatureSetError(`${cropsPath}: expected uint8 [${want}], got ${cropsHeader.dtype} [${cropsHeader.shape}]`);
+        return new FeatureSet(dir, m, header, undefined, `${cropsPath}: expected uint8 [${want}], got ${cropsHeader.dtype} [${cropsHeader.shape}]`);
       }
     }
     return new FeatureSet(dir, m, header, cropsHeader);
@@ -118,6 +126,7 @@ export class FeatureSet {
   }
 
   crops(start = 0, end = this.count): Uint8Array {
+    if (this.cropsProblem) throw new FeatureSetError(this.cropsProblem);
     if (!this.cropsHeader || !this.manifest.crops) throw new FeatureSetError(`${this.dir}: has no face crops (extract with --crops)`);
     return readNpyRows(path.join(this.dir, this.manifest.crops.file), this.cropsHeader, start, end) as Uint8Array;
   }

@@ -27,6 +27,8 @@ export function checkNotInput(out: string, inputs: string[], option = '--out'): 
  */
 export function checkOutputDir(out: string, kind: OutputKind, inputs: string[], force = false, option = '--out'): void {
   checkNotInput(out, inputs, option);
+  // an output is swapped into place by renaming: the working directory (or one above it) cannot be
+  if (within(real(process.cwd()), real(out))) throw new OutputError(`${option} ${out}: is the current directory or contains it; name a new directory`);
   if (!fs.existsSync(out)) return;
   const st = fs.lstatSync(out);
   if (!st.isDirectory()) {

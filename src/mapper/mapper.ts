@@ -58,9 +58,16 @@ export function readMapperManifest(dir: string): MapperManifest {
   const p = path.join(dir, MAPPER_JSON);
   if (!fs.existsSync(p)) throw new MapperError(`${dir}: not a mapper (no ${MAPPER_JSON}; has training finished its first epoch?)`);
   let m: MapperManifest;
-  try { m = JSON.parse(fs.readFileSync(p, 'utf8')); } catch (e) { throw new MapperError(`${p}: invalid JSON (${(e as Error).message})`); }
+  try { m = JSON.parse(fs.readFileSync(p, 'utf8')); } catch (e) { throw new MapperError(`${p}: invalid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`); }
   if (m.format !== MAPPER_FORMAT) throw new MapperError(`${p}: format is ${JSON.stringify(m.format)}, expected "${MAPPER_FORMAT}"`);
   if (m.version !== MAPPER_VERSION) throw new MapperError(`${p}: version ${m.version} is not supported`);
+  const lineage = (l: unknown) => l != null && typeof l === 'object' && typeof (l as ModelLineage).id === 'string' && Number.isInteger((l as ModelLineage).dim) && (l as ModelLineage).dim > 0;
+  if (!lineage(m.source)) throw new MapperError(`${p}: "source" must be a model lineage with id and dim`);
+  if (!lineage(m.target)) throw new MapperError(`${p}: "target" must be a model lineage with id and dim`);
+  if (typeof m.arch !== 'string') throw new MapperError(`${p}: "arch" is missing`);
+  if (m.training == null || typeof m.training !== 'object') throw new MapperError(`${p}: "training" is missing`);
+  if (!Array.isArray(m.history)) throw new MapperError(`${p}: "history" must be a list`);
+  if (m.files == null || typeof m.files !== 'object') throw new MapperError(`${p}: "files" is missing`);
   return m;
 }
 
@@ -80,7 +87,10 @@ function mapperFile(dir: string, rel: unknown, what: string): string {
 }
 
 async function loadModelFile(file: string): Promise<tf.LayersModel> {
-  try { return await loadLayersModelFromDir(path.dirname(file)); } catch (e) { throw new MapperError(`${file}: cannot be loaded (${(e as Error).message.split('\n')[0]})`); }
+  try { return await loadLayersModelFromDir(path.dirname(file)); } catch (e) {
+    // a TypeError from inside TF.js means the JSON parsed but is not a layers model
+    throw new MapperError(e instanceof TypeError ? `${file}: not a valid TF.js layers model (its topology is malformed)` : `${file}: cannot be loaded (${(e as Error).message.split('\n')[0]})`);
+  }
 }
 
 export async function loadMapper(dir: string, { withGenerator = false } = {}): Promise<LoadedMapper> {

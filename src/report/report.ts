@@ -55,7 +55,7 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
     const X = gatherRows(srcSet.rows(), ds, sRows), Y = gatherRows(tgtSet.rows(), dt, tRows);
     const identities = sRows.map((r) => srcSet.items[r].identity);
     log(`report: mapping ${sRows.length} held-out features`);
-    const M = mapRows(mapper.mapping, X, ds, dt, true);
+    const M = mapRows(mapper.mapping, X, ds, dt, true, `mapper ${mapper.dir}`);
 
     // Fig. 4: real crops beside G(X)
     const cropSet = srcSet.hasCrops ? { set: srcSet, rows: sRows } : tgtSet.hasCrops ? { set: tgtSet, rows: tRows } : undefined;

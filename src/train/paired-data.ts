@@ -37,7 +37,10 @@ export function pairFeatureSets(source: FeatureSet, target: FeatureSet, withCrop
     throw new FeatureSetError(`${source.dir} and ${target.dir} share no image paths: they are not features of the same images`);
   }
   const cropSet = withCrops ? (source.hasCrops ? source : target.hasCrops ? target : undefined) : undefined;
-  if (withCrops && !cropSet) throw new FeatureSetError(`this architecture needs face crops, but neither ${source.dir} nor ${target.dir} has them (extract with --crops)`);
+  if (withCrops && !cropSet) {
+    const problem = source.cropsProblem ?? target.cropsProblem;
+    throw new FeatureSetError(problem ? `this architecture needs face crops: ${problem}` : `this architecture needs face crops, but neither ${source.dir} nor ${target.dir} has them (extract with --crops)`);
+  }
   const xs = source.rows(), ys = target.rows();
   const ds = source.dim, dt = target.dim, n = pairs.length;
   const x = new Float32Array(n * ds), y = new Float32Array(n * dt);

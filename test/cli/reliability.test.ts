@@ -8,7 +8,8 @@ import path from 'node:path';
 import { writeFeatureSet, FeatureSet } from '../../src/features/feature-set.js';
 import { identificationWithDistractors, closedSetIdentification } from '../../src/eval/identification.js';
 import { scorePairs } from '../../src/eval/verification.js';
-import { r3an } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { r3an, R3AN_BIN } from '../helpers/cli.js';
 import { writeSyntheticPair, makeSynthetic } from '../helpers/synthetic.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -184,4 +185,40 @@ test('12. an extraction where every image fails exits non-zero and writes nothin
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /no face features from any of its 1 images/);
   assert.ok(!fs.existsSync(out));
+});
+
+test('10. clear messages: missing crops do not stop map, --out ., a corrupt extraction state, truncated weights', () => {
+  const f = fixture();
+  fs.rmSync(path.join(f.source, 'crops.npy'));
+  const r = r3an(['map', '--mapper', f.mapper, '--in', f.source, '--out', path.join(f.dir, 'mapped'), '--backend', 'cpu']);
+  assert.equal(r.code, 0, `map never reads crops: ${r.stderr}`);
+  const here = r3an(['map', '--mapper', f.mapper, '--in', path.join(f.dir, 'mapped'), '--out', '.', '--backend', 'cpu']);
+  assert.notEqual(here.code, 0); assert.doesNotMatch(here.stderr, /EBUSY/); assert.match(here.stderr, /--out/);
+  const data = tmpDir(); fs.mkdirSync(path.join(data, 'a')); fs.writeFileSync(path.join(data, 'a', '1.jpg'), 'x');
+  const out = path.join(tmpDir(), 'fs');
+  fs.mkdirSync(`${out}.partial`); fs.writeFileSync(`${out}.partial/state.json`, '{"model": ');
+  const e = r3an(['extract', '--data', data, '--model', 'human/mobileface', '--out', out, '--backend', 'cpu']);
+  assert.notEqual(e.code, 0); assert.match(e.stderr, /state\.json: unreadable/);
+  const bin = path.join(f.mapper, 'mapping', 'weights.bin');
+  fs.writeFileSync(bin, fs.readFileSync(bin).subarray(0, 100));
+  const t = r3an(['map', '--mapper', f.mapper, '--in', f.target, '--out', path.join(f.dir, 'm2'), '--backend', 'cpu']);
+  assert.notEqual(t.code, 0); assert.match(t.stderr, /mapping\/model\.json/);
+});
+
+test('11. onnxruntime\'s empty mat-debug-<pid>.log is removed when r3an exits', (t) => {
+  const f = fixture();
+  const r = spawnSync(process.execPath, [R3AN_BIN, 'map', '--mapper', f.mapper, '--in', f.source, '--out', path.join(f.dir, 'mapped'), '--backend', 'cpu', '--runtime', 'auto'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  if (!/onnxruntime/.test(r.stdout)) { t.skip('onnxruntime-node is not installed'); return; }
+  assert.ok(!fs.existsSync(path.join(os.tmpdir(), `mat-debug-${r.pid}.log`)));
+});
+
+test('12. identity folders that are symlinks count like images that are: both are followed', async () => {
+  const { listDataset } = await import('../../src/faces/dataset.js');
+  const real = tmpDir(), data = tmpDir();
+  fs.mkdirSync(path.join(real, 'bob')); fs.writeFileSync(path.join(real, 'bob', '1.jpg'), 'x');
+  fs.mkdirSync(path.join(data, 'alice')); fs.symlinkSync(path.join(real, 'bob', '1.jpg'), path.join(data, 'alice', '1.jpg'));
+  fs.symlinkSync(path.join(real, 'bob'), path.join(data, 'bob'));
+  fs.symlinkSync(path.join(real, 'gone'), path.join(data, 'broken'));
+  assert.deepEqual(listDataset(data, {}).map((i) => i.path).sort(), ['alice/1.jpg', 'bob/1.jpg']);
 });
