@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../src/backend/backend.js';
 import { topKSimilarities } from '../src/eval/topk.js';
 import { l2NormalizeRows } from '../src/eval/similarity.js';
-import { mulberry32 } from '../src/train/rng.js';
+import { mulberry32 } from '../src/core/rng.js';
 
 const { values } = parseArgs({ options: {
   sizes: { type: 'string', default: '10000,100000,1000000' }, probes: { type: 'string', default: '500' },

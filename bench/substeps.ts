@@ -12,7 +12,7 @@ import { buildDiscriminator } from '../src/nn/discriminator.js';
 import { buildExtractor } from '../src/nn/extractor.js';
 import { buildGenerator, FACE_SIZE } from '../src/nn/generator.js';
 import { seedStream } from '../src/nn/init.js';
-import { mulberry32 } from '../src/train/rng.js';
+import { mulberry32 } from '../src/core/rng.js';
 import { makeConfig } from '../src/train/config.js';
 import { TABLE3 } from '../src/train/presets.js';
 import { buildSubStep, INPUT_FACES, INPUT_X, INPUT_Y, type StepPlan, type SubStep } from '../src/train/onnx/step-graphs.js';

@@ -3,7 +3,7 @@ import { checkOutputDir, FEATURE_SET_OUTPUT } from '../io/output-policy.js';
 import { extractFeatures } from '../faces/extract.js';
 import { CUSTOM_MODEL_HELP } from '../faces/custom-model.js';
 import { ZOO } from '../faces/zoo.js';
-import { BACKEND_HELP, BACKEND_OPTIONS, parse, required } from './args.js';
+import { BACKEND_HELP, BACKEND_OPTIONS, intOption, parse, required } from './args.js';
 import { backendFromArgs } from './backend-options.js';
 import { DATASET_HELP, DATASET_OPTIONS, datasetFromArgs } from './dataset-options.js';
 import { consoleExtractProgress } from './extract-progress.js';
@@ -19,6 +19,10 @@ Usage: r3an extract --data DIR --model ID --out FS [--crops] [--flip] [--limit N
   --out FS           output feature set; work in progress lives in FS.partial and a rerun resumes it
   --crops            also store 56×56 RGB face crops (needed to train R³AN's reconstruction path)
   --flip             also extract each mirrored image (extra rows marked flipped)
+  --augment K        also extract K augmented copies of each image (flip, ±8% scale/shift, ±10°
+                     rotation, colour jitter, some greyscale and low-resolution copies), seeded by
+                     (image path, k) so every model sees the same copies; rows marked augment: k,
+                     used for training only (experiments keep them out of test sets)
 ${DATASET_HELP}
 ${BACKEND_HELP}
 
@@ -33,7 +37,7 @@ ${CUSTOM_MODEL_HELP}`;
 
 export async function extractCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
-    data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, crops: { type: 'boolean' }, flip: { type: 'boolean' }, force: { type: 'boolean' },
+    data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, crops: { type: 'boolean' }, flip: { type: 'boolean' }, augment: { type: 'string' }, force: { type: 'boolean' },
     ...DATASET_OPTIONS, ...BACKEND_OPTIONS,
   });
   if (values.help) { console.log(EXTRACT_HELP); return; }
@@ -42,7 +46,7 @@ export async function extractCommand(argv: string[]): Promise<void> {
   await backendFromArgs(values);
   const progress = consoleExtractProgress(model);
   const result = await extractFeatures({
-    data, model, out, crops: Boolean(values.crops), flip: Boolean(values.flip),
+    data, model, out, crops: Boolean(values.crops), flip: Boolean(values.flip), augment: intOption(values, 'augment') ?? 0,
     ...datasetFromArgs(values),
     onLog: (m) => console.error(m),
     onStart: progress.onStart,

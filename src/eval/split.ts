@@ -1,8 +1,9 @@
 // Identity-disjoint train/test split (the mapper never sees a test identity). Identities with ≥ 2 images
 // are shuffled with a seeded generator and divided by `testFraction` (of identities); identities with a
 // single image are distractors only and are never trained on.
+import { isOriginal } from '../features/feature-set.js';
 import type { FeatureItem } from '../features/feature-set.js';
-import { shuffled } from '../train/rng.js';
+import { shuffled } from '../core/rng.js';
 
 export interface IdentitySplit {
   seed: number;
@@ -14,12 +15,12 @@ export interface IdentitySplit {
 
 export type SplitPart = 'train' | 'test' | 'distractors';
 
-export function splitIdentities(items: readonly Pick<FeatureItem, 'identity' | 'flipped'>[], testFraction: number, seed: number): IdentitySplit {
+export function splitIdentities(items: readonly Pick<FeatureItem, 'identity' | 'flipped' | 'augment'>[], testFraction: number, seed: number): IdentitySplit {
   if (!(testFraction > 0 && testFraction < 1)) throw new Error(`testFraction must be in (0, 1), got ${testFraction}`);
   const counts = new Map<string, number>();
   for (const it of items) {
     if (it.identity === '') throw new Error('an identity-disjoint split needs identity labels on every item');
-    if (!it.flipped) counts.set(it.identity, (counts.get(it.identity) ?? 0) + 1);
+    if (isOriginal(it)) counts.set(it.identity, (counts.get(it.identity) ?? 0) + 1);
   }
   const multi = [...counts.keys()].filter((id) => counts.get(id)! >= 2).sort();
   const distractors = [...counts.keys()].filter((id) => counts.get(id)! < 2).sort();

@@ -1,6 +1,6 @@
 // Verification: ROC over scored pairs, TAR at fixed FARs, and LFW-style k-fold accuracy (threshold
 // chosen on k−1 folds, applied to the held-out fold; mean ± std over folds).
-import { mulberry32 } from '../train/rng.js';
+import { mulberry32 } from '../core/rng.js';
 
 export interface ScoredPair { score: number; same: boolean; fold?: number }
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { extractFeatures } from '../faces/extract.js';
 import { listDataset, type DatasetOptions } from '../faces/dataset.js';
 import { zooEntry } from '../faces/zoo.js';
-import { FeatureSet } from '../features/feature-set.js';
+import { FeatureSet, isOriginal } from '../features/feature-set.js';
 import { writeFeatureSubset } from '../features/subset.js';
 import { gatherRows, pairRowsByPath } from '../features/rows.js';
 import { splitIdentities, splitRows, type IdentitySplit, type SplitPart } from '../eval/split.js';
@@ -72,7 +72,7 @@ export async function ensureFeatures(ws: Workspace, model: string, data: string,
  * sets. A split file made with another seed or fraction is refused rather than silently replaced.
  */
 export function ensureSplit(ws: Workspace, sets: FeatureSet[], testFraction: number, seed: number, hooks: StageHooks): IdentitySplit {
-  const common = sets.map((s) => new Set(s.items.filter((i) => !i.flipped).map((i) => i.path))).reduce((a, b) => new Set([...a].filter((p) => b.has(p))));
+  const common = sets.map((s) => new Set(s.items.filter(isOriginal).map((i) => i.path))).reduce((a, b) => new Set([...a].filter((p) => b.has(p))));
   let split: IdentitySplit;
   if (fs.existsSync(ws.splitFile)) {
     split = JSON.parse(fs.readFileSync(ws.splitFile, 'utf8')) as IdentitySplit;
@@ -89,8 +89,8 @@ export function ensureSplit(ws: Workspace, sets: FeatureSet[], testFraction: num
     for (const part of ['train', 'test', 'distractors'] as const) {
       const dir = ws.part(set.model.id, part);
       if (fs.existsSync(dir)) continue;
-      // the test and distractor parts hold unflipped rows only; training may use flipped ones
-      const keep = rows[part].filter((r) => common.has(set.items[r].path) && (part === 'train' || !set.items[r].flipped));
+      // the test and distractor parts hold original rows only; training may use mirrored and augmented ones
+      const keep = rows[part].filter((r) => common.has(set.items[r].path) && (part === 'train' || isOriginal(set.items[r])));
       writeFeatureSubset(set, keep, dir);
     }
   }

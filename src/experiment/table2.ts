@@ -1,6 +1,7 @@
 // The paper's Table 2 on LFW: each face model's own quality. Standard LFW verification on the official
 // pairs.txt (10 folds: threshold chosen on 9, accuracy on the 10th) and closed-set identification
 // rank-1 over the extracted images, beside the model authors' published LFW figure.
+import { isOriginal } from '../features/feature-set.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { closedSetIdentification } from '../eval/identification.js';
@@ -54,7 +55,7 @@ export async function runTable2(spec: Table2Spec, hooks: StageHooks): Promise<Ta
   for (const model of spec.models) {
     const set = await ensureFeatures(ws, model, spec.data, dataset, hooks, false);
     const entry = zooEntry(model);
-    const unflipped = set.items.flatMap((it, r) => (it.flipped ? [] : [r]));
+    const unflipped = set.items.flatMap((it, r) => (isOriginal(it) ? [r] : []));
     const items = unflipped.map((r) => set.items[r]);
     const x = gatherRows(set.rows(), set.dim, unflipped);
     const { pairs, missing } = readLfwPairs(spec.pairs, items);

@@ -9,6 +9,7 @@ import { writeFeatureSet, type FeatureItem } from '../features/feature-set.js';
 import { FACE_SIZE } from '../nn/generator.js';
 import { listDataset, type DatasetOptions } from './dataset.js';
 import { decodeRgb, ImageDecodeError, mirror } from './image.js';
+import { augmentImage, augmentParams } from './augment.js';
 import { zooEntry, type Embedder } from './zoo.js';
 
 export interface ExtractRequest extends DatasetOptions {
@@ -18,6 +19,8 @@ export interface ExtractRequest extends DatasetOptions {
   crops?: boolean;
   /** also extract the mirrored image (rows marked flipped: true) */
   flip?: boolean;
+  /** also extract K augmented copies of each image (rows marked augment: k), for training only */
+  augment?: number;
   onStart?: (total: number, done: number) => void;
   onImage?: (item: FeatureItem, outcome: 'ok' | 'skipped') => void;
   onLog?: (msg: string) => void;
@@ -25,7 +28,7 @@ export interface ExtractRequest extends DatasetOptions {
 
 export interface ExtractResult { rows: number; skipped: { path: string; reason: string }[]; multiFace: number; seconds: number }
 
-interface PartialState { model: string; data: string; crops: boolean; flip: boolean; list: string[] }
+interface PartialState { model: string; data: string; crops: boolean; flip: boolean; augment?: number; list: string[] }
 
 const CROP_BYTES = FACE_SIZE * FACE_SIZE * 3;
 
@@ -44,7 +47,8 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
   const items = listDataset(req.data, req);
   if (items.length === 0) throw new Error(`${req.data}: no images found`);
   const partial = `${req.out}.partial`;
-  const state: PartialState = { model: entry.id, data: path.resolve(req.data), crops: Boolean(req.crops), flip: Boolean(req.flip), list: items.map((i) => i.path) };
+  if (req.augment != null && !(Number.isInteger(req.augment) && req.augment >= 0)) throw new Error(`augment must be a whole number ≥ 0, got ${req.augment}`);
+  const state: PartialState = { model: entry.id, data: path.resolve(req.data), crops: Boolean(req.crops), flip: Boolean(req.flip), ...(req.augment ? { augment: req.augment } : {}), list: items.map((i) => i.path) };
   const statePath = path.join(partial, 'state.json');
   if (fs.existsSync(statePath)) {
     let prev: PartialState;
@@ -60,7 +64,7 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
   }
   const featFile = path.join(partial, 'rows.f32'), cropFile = path.join(partial, 'crops.u8');
   const doneFile = path.join(partial, 'done.jsonl');
-  type Done = { path: string; rows: { flipped: boolean }[]; skipped?: string; faces?: number };
+  type Done = { path: string; rows: { flipped: boolean; augment?: number }[]; skipped?: string; faces?: number };
   let done = readLines<Done>(doneFile);
   // Keep binary files consistent with the log: truncate to the rows the log accounts for.
   const rowCount = done.reduce((s, d) => s + d.rows.length, 0);
@@ -85,20 +89,23 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
     let record: Done;
     try {
       const img = await decodeRgb(file);
-      const views = state.flip ? [{ img, flipped: false }, { img: mirror(img), flipped: true }] : [{ img, flipped: false }];
+      type View = { img: typeof img; flipped: boolean; augment?: number };
+      const views: View[] = [{ img, flipped: false }, ...(state.flip ? [{ img: mirror(img), flipped: true }] : [])];
+      for (let k = 1; k <= (state.augment ?? 0); k++) views.push({ img: await augmentImage(img, augmentParams(item.path, k)), flipped: false, augment: k });
       const outs = [];
       for (const v of views) {
+        // a copy whose face is not found is left out; the image itself must have one
         const r = await embedder.embed(v.img);
-        if (!r) { if (!v.flipped) break; continue; }
-        outs.push({ ...r, flipped: v.flipped });
+        if (!r) { if (v === views[0]) break; continue; }
+        outs.push({ ...r, flipped: v.flipped, ...(v.augment ? { augment: v.augment } : {}) });
       }
-      if (outs.length === 0 || outs[0].flipped) record = { path: item.path, rows: [], skipped: 'no face found' };
+      if (outs.length === 0 || outs[0].flipped || outs[0].augment) record = { path: item.path, rows: [], skipped: 'no face found' };
       else {
         for (const o of outs) {
           fs.appendFileSync(featFile, new Uint8Array(o.embedding.buffer, o.embedding.byteOffset, o.embedding.byteLength));
           if (state.crops) fs.appendFileSync(cropFile, o.crop);
         }
-        record = { path: item.path, rows: outs.map((o) => ({ flipped: o.flipped })), ...(outs[0].faces > 1 ? { faces: outs[0].faces } : {}) };
+        record = { path: item.path, rows: outs.map((o) => ({ flipped: o.flipped, ...(o.augment ? { augment: o.augment } : {}) })), ...(outs[0].faces > 1 ? { faces: outs[0].faces } : {}) };
       }
     } catch (e) {
       if (!(e instanceof ImageDecodeError)) throw e;
@@ -120,7 +127,7 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
     const d = byPath.get(item.path)!;
     if (d.skipped) { skipped.push({ path: item.path, reason: d.skipped }); continue; }
     if (d.faces) multiFace++;
-    for (const r of d.rows) outItems.push({ ...item, ...(r.flipped ? { flipped: true } : {}), ...(d.faces ? { faces: d.faces } : {}) });
+    for (const r of d.rows) outItems.push({ ...item, ...(r.flipped ? { flipped: true } : {}), ...(r.augment ? { augment: r.augment } : {}), ...(d.faces ? { faces: d.faces } : {}) });
   }
   const n = outItems.length;
   if (n === 0) {

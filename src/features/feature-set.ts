@@ -30,9 +30,19 @@ export interface FeatureItem {
   identity: string;
   /** set when the row is the feature of the horizontally mirrored image */
   flipped?: boolean;
+  /** set (k ≥ 1) when the row is the feature of the k-th augmented copy of the image (see faces/augment.ts) */
+  augment?: number;
   /** set when the image held several faces (the largest, most central one was used) */
   faces?: number;
 }
+
+type RowKind = Pick<FeatureItem, 'path' | 'flipped' | 'augment'>;
+
+/** Whether a row is the feature of the image itself, not of a mirrored or augmented copy (those train only). */
+export function isOriginal(it: Pick<FeatureItem, 'flipped' | 'augment'>): boolean { return !it.flipped && it.augment == null; }
+
+/** The pairing key of a row across models: its image path and which copy of the image it shows. */
+export function rowKey(it: RowKind): string { return `${it.path}${it.flipped ? '#flip' : ''}${it.augment != null ? `#aug${it.augment}` : ''}`; }
 
 /** Where a mapped feature set came from: the source space and the mapper that moved it. */
 export interface MappedLineage { source: ModelLineage; mapper: { path: string; arch: string; createdAt?: string } }

@@ -1,7 +1,7 @@
 // 2-D embeddings of feature rows with UMAP (umap-js), seeded so a report is reproducible.
 import { UMAP } from 'umap-js';
 import { groupRows } from '../features/rows.js';
-import { mulberry32 } from '../train/rng.js';
+import { mulberry32 } from '../core/rng.js';
 
 export function umap2d(rows: Float32Array, dim: number, seed: number): [number, number][] {
   const n = rows.length / dim;

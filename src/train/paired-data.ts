@@ -1,7 +1,7 @@
 // Paired training data: rows of two feature sets of the same images, joined on the image path.
-import { FeatureSet, FeatureSetError } from '../features/feature-set.js';
+import { FeatureSet, FeatureSetError, rowKey } from '../features/feature-set.js';
 import { FACE_SIZE } from '../nn/generator.js';
-import { shuffled } from './rng.js';
+import { shuffled } from '../core/rng.js';
 import { gatherRows } from '../features/rows.js';
 
 export interface PairedData {
@@ -20,13 +20,13 @@ export interface Pairing { data: PairedData; unpairedSource: number; unpairedTar
 
 /** Joins two feature sets on item path (and flip flag); refuses sets that do not pair at all. */
 export function pairFeatureSets(source: FeatureSet, target: FeatureSet, withCrops: boolean): Pairing {
-  const key = (p: { path: string; flipped?: boolean }) => `${p.path}${p.flipped ? '#flip' : ''}`;
+  const key = rowKey;
   // a repeated key would pair rows of different images (or one image with itself many times)
   for (const set of [source, target]) {
     const seen = new Set<string>();
     for (const it of set.items) {
       const k = key(it);
-      if (seen.has(k)) throw new FeatureSetError(`${set.dir}: image ${it.path}${it.flipped ? ' (flipped)' : ''} is listed more than once; pairing by path needs each image once`);
+      if (seen.has(k)) throw new FeatureSetError(`${set.dir}: image ${key(it)} is listed more than once; pairing by path needs each image once`);
       seen.add(k);
     }
   }

@@ -6,7 +6,7 @@ import { FeatureSet } from '../features/feature-set.js';
 import { ridgeModel, fitRidge } from '../nn/linear.js';
 import { featureStats, standardiseRows } from '../nn/standardise.js';
 import { exportMapper, MAPPER_JSON, readMapperManifest, writeMapperManifest, type MapperManifest } from '../mapper/mapper.js';
-import { epochOrder } from './rng.js';
+import { epochOrder } from '../core/rng.js';
 import { CHECKPOINT_DIR, readCheckpointState, restoreCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
 import { makeConfig, RIDGE_GRID, type TrainConfig } from './config.js';
 import { pairFeatureSets, splitForValidation, subset } from './paired-data.js';

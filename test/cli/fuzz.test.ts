@@ -11,7 +11,7 @@ import { mapCommand } from '../../src/cli/map-command.js';
 import { evalCommand } from '../../src/cli/eval-command.js';
 import { trainCommand } from '../../src/cli/train-command.js';
 import { FeatureSet } from '../../src/features/feature-set.js';
-import { mulberry32 } from '../../src/train/rng.js';
+import { mulberry32 } from '../../src/core/rng.js';
 import { writeSyntheticPair } from '../helpers/synthetic.js';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -6,7 +6,7 @@ import { gatherRows } from '../../src/features/rows.js';
 import { kFoldAccuracy, roc, tarAtFar, scorePairs, type ScoredPair } from '../../src/eval/verification.js';
 import { topKSimilarities } from '../../src/eval/topk.js';
 import { l2NormalizeRows } from '../../src/eval/similarity.js';
-import { mulberry32, shuffled } from '../../src/train/rng.js';
+import { mulberry32, shuffled } from '../../src/core/rng.js';
 import { useWasm } from '../helpers/backend.js';
 
 const randomRows = (n: number, d: number, seed: number) => { const r = mulberry32(seed); return l2NormalizeRows(Float32Array.from({ length: n * d }, () => r() * 2 - 1), d); };

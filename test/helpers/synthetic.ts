@@ -3,7 +3,7 @@
 // crop is a smooth image rendered from the same latent.
 import { writeFeatureSet, type FeatureItem } from '../../src/features/feature-set.js';
 import { l2NormalizeRows } from '../../src/eval/similarity.js';
-import { mulberry32 } from '../../src/train/rng.js';
+import { mulberry32 } from '../../src/core/rng.js';
 
 export interface SyntheticOptions { identities: number; perIdentity: number; ds: number; dt: number; latent?: number; noise?: number; seed?: number }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ArrayAdam, JS_KERNELS } from '../../src/train/array-adam.js';
 import { nativeKernels, type NativeKernels } from '../../src/train/native-kernels.js';
-import { mulberry32 } from '../../src/train/rng.js';
+import { mulberry32 } from '../../src/core/rng.js';
 import { useWasm } from '../helpers/backend.js';
 
 const SHAPES = [[3, 4], [5], [257]];

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fitProcrustes } from '../../src/nn/procrustes.js';
 import { writeFeatureSet, type FeatureItem } from '../../src/features/feature-set.js';
 import { l2NormalizeRows } from '../../src/eval/similarity.js';
-import { mulberry32 } from '../../src/train/rng.js';
+import { mulberry32 } from '../../src/core/rng.js';
 import { makeConfig } from '../../src/train/config.js';
 import { trainMapper } from '../../src/train/train-mapper.js';
 import { loadMapper } from '../../src/mapper/mapper.js';

@@ -6,7 +6,7 @@ import { makeConfig } from '../../src/train/config.js';
 import { createTrainer } from '../../src/train/trainers.js';
 import { fitRidge, ridgeModel } from '../../src/nn/linear.js';
 import { splitForValidation, subset, type PairedData } from '../../src/train/paired-data.js';
-import { epochOrder } from '../../src/train/rng.js';
+import { epochOrder } from '../../src/core/rng.js';
 import { recalibrationRows } from '../../src/train/train-mapper.js';
 import { validate } from '../../src/train/validation.js';
 import { makeSynthetic } from '../helpers/synthetic.js';

@@ -10,7 +10,7 @@ import type { PairedData } from '../../src/train/paired-data.js';
 import { OnnxStepRunner } from '../../src/train/onnx/step-runner.js';
 import { GanTrainer, microBatches, type MicroBatch } from '../../src/train/trainers.js';
 import { useWasm } from '../helpers/backend.js';
-import { mulberry32 } from '../../src/train/rng.js';
+import { mulberry32 } from '../../src/core/rng.js';
 
 const ds = 24, dt = 20;
 

@@ -8,7 +8,7 @@ import { loadOnnxRuntime } from '../../src/backend/onnxruntime.js';
 import { makeConfig } from '../../src/train/config.js';
 import { OnnxStepRunner } from '../../src/train/onnx/step-runner.js';
 import { GanTrainer } from '../../src/train/trainers.js';
-import { mulberry32 } from '../../src/train/rng.js';
+import { mulberry32 } from '../../src/core/rng.js';
 import { useWasm } from '../helpers/backend.js';
 
 const ds = 16, dt = 12;
