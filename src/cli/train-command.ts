@@ -20,6 +20,8 @@ Usage: r3an train --source FS --target FS --out MAPPER [options]
                      when --time is given) and keep the best on validation
   --epochs N         default ${DEFAULT_CONFIG.epochs}
   --iters N          train N iterations (mini-batches) instead, rounded up to whole epochs
+  --pretrain N       first N iterations of label-free pre-training: the D, G (Rec, Adv) and E (Rep)
+                     steps without the joint regression (R³AN family only)
   --time M           stop at the end of the first epoch that ends after M minutes of training
                      (also 45m, 2h); the run then counts as finished
   --batch N          mini-batch size (default ${DEFAULT_CONFIG.batchSize})
@@ -43,7 +45,7 @@ MAPPER/mapping holds; mapper.json records the configuration, lineage and every e
 
 const OPTIONS = {
   source: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' }, arch: { type: 'string' },
-  epochs: { type: 'string' }, iters: { type: 'string' }, time: { type: 'string' }, batch: { type: 'string' }, 'micro-batch': { type: 'string' }, seed: { type: 'string' },
+  epochs: { type: 'string' }, iters: { type: 'string' }, time: { type: 'string' }, pretrain: { type: 'string' }, batch: { type: 'string' }, 'micro-batch': { type: 'string' }, seed: { type: 'string' },
   'lr-d': { type: 'string' }, 'lr-g': { type: 'string' }, 'lr-e': { type: 'string' }, 'lr-fc': { type: 'string' },
   'lambda-rec': { type: 'string' }, 'lambda-adv': { type: 'string' },
   'val-fraction': { type: 'string' }, 'ridge-lambda': { type: 'string' }, 'checkpoint-minutes': { type: 'string' },
@@ -59,6 +61,7 @@ function configFromArgs(v: Record<string, unknown>): TrainConfig {
     microBatch: pick(intOption(v, 'micro-batch'), DEFAULT_CONFIG.microBatch),
     seed: pick(intOption(v, 'seed'), DEFAULT_CONFIG.seed),
     ...(v.iters != null ? { iters: intOption(v, 'iters') } : {}),
+    ...(v.pretrain != null ? { pretrainIters: intOption(v, 'pretrain') } : {}),
     ...(v.time != null ? { timeMinutes: durationMinutes(String(v.time)) } : {}),
     lr: { d: pick(numberOption(v, 'lr-d'), lr.d), g: pick(numberOption(v, 'lr-g'), lr.g), e: pick(numberOption(v, 'lr-e'), lr.e), fc: pick(numberOption(v, 'lr-fc'), lr.fc) },
     lambda: { rec: pick(numberOption(v, 'lambda-rec'), lambda.rec), adv: pick(numberOption(v, 'lambda-adv'), lambda.adv) },

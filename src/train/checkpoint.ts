@@ -21,6 +21,8 @@ export interface TrainState {
   config: TrainConfig;
   source: { id: string; dim: number };
   target: { id: string; dim: number };
+  /** pre-training iterations done (see TrainConfig.pretrainIters) */
+  pretrained?: number;
   /** the epoch in progress (0-based) and the next iteration in it */
   epoch: number;
   iteration: number;

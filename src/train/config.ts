@@ -9,6 +9,11 @@ export interface TrainConfig {
   iters?: number;
   /** when set, stop at the end of the first epoch that ends after this many minutes of training */
   timeMinutes?: number;
+  /**
+   * label-free pre-training: this many iterations of the D, G (Rec, Adv) and E (Rep) steps alone,
+   * without the joint regression step, before the schedule proper (none needs identities)
+   */
+  pretrainIters?: number;
   batchSize: number;
   /** largest micro-batch that goes through the networks at once; gradients are accumulated over the batch */
   microBatch: number;
@@ -61,6 +66,7 @@ export function makeConfig(arch: string, overrides: Partial<Omit<TrainConfig, 'a
   };
   positiveInt('epochs'); positiveInt('batchSize'); positiveInt('microBatch');
   if (c.iters != null && !(Number.isInteger(c.iters) && c.iters >= 1)) throw new Error(`iters must be a positive integer, got ${c.iters}`);
+  if (c.pretrainIters != null && !(Number.isInteger(c.pretrainIters) && c.pretrainIters >= 0)) throw new Error(`pretrain must be a whole number ≥ 0, got ${c.pretrainIters}`);
   if (c.timeMinutes != null && !(c.timeMinutes > 0 && Number.isFinite(c.timeMinutes))) throw new Error(`time must be a positive number of minutes, got ${c.timeMinutes}`);
   for (const [k, v] of [...Object.entries(c.lr).map(([k, v]) => [`lr.${k}`, v] as const), ...Object.entries(c.lambda).map(([k, v]) => [`lambda.${k}`, v] as const)]) {
     if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${k} must be a finite number ≥ 0, got ${v}`);

@@ -41,7 +41,7 @@ export interface TrainRequest {
 export interface TrainResult { manifest: MapperManifest; best?: { epoch: number; val: ValidationMetrics }; finished: boolean }
 
 function sameRun(a: TrainConfig, b: TrainConfig): string | undefined {
-  for (const k of ['arch', 'seed', 'batchSize', 'valFraction', 'iters'] as const) if (a[k] !== b[k]) return `${k} ${JSON.stringify(b[k])} ≠ ${JSON.stringify(a[k])}`;
+  for (const k of ['arch', 'seed', 'batchSize', 'valFraction', 'iters', 'pretrainIters'] as const) if (a[k] !== b[k]) return `${k} ${JSON.stringify(b[k])} ≠ ${JSON.stringify(a[k])}`;
   if (JSON.stringify(a.lr) !== JSON.stringify(b.lr) || JSON.stringify(a.lambda) !== JSON.stringify(b.lambda)) return 'learning rates or λs differ';
   if (a.arch === 'fc' && JSON.stringify(a.mlpHidden) !== JSON.stringify(b.mlpHidden)) return 'MLP hidden sizes differ';
   return undefined;
@@ -117,8 +117,28 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
       state = { ...state, config: { ...state.config, epochs: cfg.epochs, microBatch: cfg.microBatch, checkpointMinutes: cfg.checkpointMinutes } };
       log(`resuming at epoch ${state.epoch + 1}, iteration ${state.iteration}`);
     }
-    let epochsThisCall = 0;
     let lastCheckpoint = Date.now();
+    // label-free pre-training of G (Rec, Adv) and E (Rep) on the training rows, before the schedule
+    const pretrain = (cfg.pretrainIters ?? 0) > 0 && trainer.pretrainable;
+    if ((cfg.pretrainIters ?? 0) > 0 && !pretrain) log(`${cfg.arch} has no label-free steps: --pretrain ignored`);
+    if (pretrain && (state.pretrained ?? 0) < cfg.pretrainIters!) {
+      log(`pre-training ${cfg.pretrainIters} iterations (D, G and E steps; no regression)`);
+      const t0 = Date.now();
+      let order: number[] = [];
+      for (let it = state.pretrained ?? 0; it < cfg.pretrainIters!; it++) {
+        const e = Math.floor((it * cfg.batchSize) / train.n), s = (it * cfg.batchSize) % train.n;
+        if (s === 0 || !order.length) order = epochOrder(train.n, cfg.seed + 7777, e);
+        const losses = await trainer.step(order.slice(s, s + cfg.batchSize), trainStd, { pretrain: true });
+        for (const [k, v] of Object.entries(losses)) if (!Number.isFinite(v)) throw new Error(`pre-training loss ${k} became ${v} at iteration ${it + 1}; ${req.out}/${CHECKPOINT_DIR} still holds the last good state`);
+        state.pretrained = it + 1;
+        req.events?.onIteration?.(cfg.batchSize, losses);
+        if (Date.now() - lastCheckpoint > cfg.checkpointMinutes * 60_000) { await saveCheckpoint(req.out, trainer, state); lastCheckpoint = Date.now(); }
+      }
+      state.elapsedSeconds += (Date.now() - t0) / 1000;
+      await saveCheckpoint(req.out, trainer, state);
+      log(`pre-training done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+    let epochsThisCall = 0;
     let timeUp = false;
     while (state.epoch < epochs && !timeUp) {
       const order = epochOrder(train.n, cfg.seed, state.epoch);

@@ -25,10 +25,12 @@ export interface Trainer {
   readonly optimizers: Record<string, tf.Optimizer>;
   /** where the iterations run: 'onnxruntime' or 'tfjs' */
   readonly runtime: string;
-  /** one training iteration on the given rows; returns batch-mean losses */
-  step(rows: number[], data: PairedData): Promise<Record<string, number>>;
+  /** one training iteration on the given rows; returns batch-mean losses. `pretrain`: without the joint regression step */
+  step(rows: number[], data: PairedData, opts?: { pretrain?: boolean }): Promise<Record<string, number>>;
   /** the run-time mapping X → Y, on raw features (standardisation inside) */
   mapping(): tf.LayersModel;
+  /** whether it has label-free steps to pre-train (the R³AN family with Rec or Rep on) */
+  readonly pretrainable: boolean;
   /** the generator X → face on raw features, for the R³AN family */
   readonly generator?: tf.LayersModel;
   /**
@@ -105,13 +107,16 @@ export class GanTrainer implements Trainer {
     this.runtime = this.onnx ? 'onnxruntime' : 'tfjs';
   }
 
-  async step(rows: number[], data: PairedData): Promise<Record<string, number>> {
-    return this.onnx ? this.stepOnnx(this.onnx, rows, data) : this.stepTfjs(rows, data);
+  get pretrainable(): boolean { return this.switches.recAdv || this.switches.recL2 || this.switches.rep; }
+
+  async step(rows: number[], data: PairedData, opts: { pretrain?: boolean } = {}): Promise<Record<string, number>> {
+    const switches = opts.pretrain ? { ...this.switches, reg: false } : this.switches;
+    return this.onnx ? this.stepOnnx(this.onnx, rows, data, switches) : this.stepTfjs(rows, data, switches);
   }
 
   /** The same sub-steps as stepTfjs, each one onnxruntime graph per micro-batch; gradients summed, then one update. */
-  private async stepOnnx(runner: OnnxStepRunner, rows: number[], data: PairedData): Promise<Record<string, number>> {
-    const { recAdv, recL2, rep, reg } = this.switches;
+  private async stepOnnx(runner: OnnxStepRunner, rows: number[], data: PairedData, switches: LossSwitches): Promise<Record<string, number>> {
+    const { recAdv, recL2, rep, reg } = switches;
     const parts = microBatchData(rows, data, this.cfg.microBatch, recAdv || recL2 || rep);
     const n = rows.length;
     const out: Record<string, number> = {};
@@ -187,8 +192,8 @@ export class GanTrainer implements Trainer {
     ];
   }
 
-  private stepTfjs(rows: number[], data: PairedData): Record<string, number> {
-    const { recAdv, recL2, rep, reg } = this.switches;
+  private stepTfjs(rows: number[], data: PairedData, switches: LossSwitches): Record<string, number> {
+    const { recAdv, recL2, rep, reg } = switches;
     const parts = microBatches(rows, data, this.cfg.microBatch, recAdv || recL2 || rep);
     const n = rows.length;
     const out: Record<string, number> = {};
@@ -236,6 +241,7 @@ export class MlpTrainer implements Trainer {
   private readonly mlp: tf.LayersModel;
   private composed?: tf.LayersModel;
   readonly runtime = 'tfjs';
+  readonly pretrainable = false;
   constructor(readonly cfg: TrainConfig, ds: number, dt: number, private readonly stats: MappingStats = {}) {
     this.mlp = buildMlp(ds, dt, cfg.mlpHidden, seedStream(cfg.seed));
     this.nets = { mlp: this.mlp };
