@@ -13,7 +13,8 @@ export function consoleTrainEvents(config: TrainConfig, label = ''): TrainEvents
     onEpochStart: (epoch, iterations, start) => { bar = new Progress({ label: `${prefix}epoch ${epoch + 1}/${config.epochs}`, total: iterations, unit: 'it' }, start); },
     onIteration: (samples, losses) => bar?.tick(1, () => `${(bar!.rate * samples).toFixed(1)} samples/s ${fmt(losses)}`),
     onEpochEnd: (rec) => {
-      const val = rec.val ? ` | val cos=${rec.val.cosine.toFixed(4)}${rec.val.top1 != null ? ` top1=${rec.val.top1.toFixed(4)} (${rec.val.probes} probes)` : ''}` : '';
+      const v = rec.val;
+      const val = v ? ` | val${v.top1 != null ? ` top1=${v.top1.toFixed(4)} (${v.probes} probes${v.meanTop1 != null ? `; mean predictor ${v.meanTop1.toFixed(4)}` : ''})` : ''} cos=${v.cosine.toFixed(4)}${v.meanCosine != null ? ` (mean predictor ${v.meanCosine.toFixed(4)})` : ''}${v.centredCosine != null ? ` centred cos=${v.centredCosine.toFixed(4)}` : ''}` : '';
       bar?.finish(); console.error(`${prefix}epoch ${rec.epoch}: ${fmt(rec.losses)}${val} [${formatDuration(rec.seconds)}]`);
     },
   };

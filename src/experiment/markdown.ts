@@ -13,7 +13,7 @@ const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
 const header = (cells: string[]) => [row(cells), row(cells.map(() => '---'))].join('\n');
 
 export const ARCH_LABEL: Record<Arch, string> = {
-  linear: 'Linear (ridge)', procrustes: 'Procrustes', auto: 'auto', fc: 'FC', arch1: 'Arch 1', arch2: 'Arch 2', arch3: 'Arch 3', arch4: 'Arch 4', arch5: 'Arch 5', arch6: 'Arch 6', arch7: 'Arch 7', r3an: 'R³AN',
+  linear: 'Linear (ridge)', procrustes: 'Procrustes', auto: 'auto', fc: 'FC', arch1: 'Arch 1', arch2: 'Arch 2', arch3: 'Arch 3', arch4: 'Arch 4', arch5: 'Arch 5', arch6: 'Arch 6', arch7: 'Arch 7', r3an: 'R³AN', 'r3an-res': 'R³AN-res (extension)',
 };
 
 export function experimentSetup(r: ExperimentResults): string {

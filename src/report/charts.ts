@@ -61,6 +61,30 @@ export function trainingSpec(history: EpochRecord[]): TopLevelSpec {
   };
 }
 
+/** One mapper's learning curve: validation top-1 against iterations (one point for a closed form). */
+export interface LearningSeries { label: string; points: { iterations: number; top1: number }[] }
+
+/**
+ * Held-out (validation) top-1 against training iterations for every mapper on one axis; closed-form
+ * mappers and the mean predictor are drawn as flat lines across the whole range.
+ */
+export function learningCurveSpec(series: LearningSeries[], meanTop1?: number): TopLevelSpec {
+  const maxIt = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.iterations)));
+  const values = series.flatMap((s) => (s.points.length === 1
+    ? [{ mapper: s.label, iterations: 0, top1: s.points[0].top1 }, { mapper: s.label, iterations: maxIt, top1: s.points[0].top1 }]
+    : s.points.map((p) => ({ mapper: s.label, ...p }))));
+  if (meanTop1 != null) values.push({ mapper: 'mean predictor', iterations: 0, top1: meanTop1 }, { mapper: 'mean predictor', iterations: maxIt, top1: meanTop1 });
+  return {
+    $schema: SCHEMA, title: 'Learning curves: validation top-1 on held-out training identities', data: { values }, width: 520, height: 280,
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'iterations', type: 'quantitative', title: 'training iterations' },
+      y: { field: 'top1', type: 'quantitative', title: 'validation top-1', scale: { domain: [0, 1] } },
+      color: { field: 'mapper', type: 'nominal' },
+    },
+  };
+}
+
 export interface EmbeddedPoint { panel: string; x: number; y: number; identity: string }
 
 /** Side-by-side 2-D embeddings (source, mapped, target), coloured by identity. */

@@ -7,18 +7,36 @@ import { assertSameSpace, type FeatureSet } from '../features/feature-set.js';
 import { gatherRows, groupRows, pairRowsByPath } from '../features/rows.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkMapperInput, mapRows } from '../mapper/map-gallery.js';
-import { loadMapper } from '../mapper/mapper.js';
+import { loadMapper, readMapperManifest, type MapperManifest } from '../mapper/mapper.js';
 import { FACE_SIZE } from '../nn/generator.js';
 import type { Arch } from '../train/presets.js';
 import { evaluateSpace, type SpaceEval } from '../experiment/evaluate.js';
 import type { ExperimentResults } from '../experiment/experiment.js';
 import { ARCH_LABEL, experimentSetup, experimentTables, experimentTitle, trainingLine } from '../experiment/markdown.js';
-import { cmcSpec, embeddingSpec, renderChartPng, rocSpec, trainingSpec, type CurveSeries, type EmbeddedPoint } from './charts.js';
+import { cmcSpec, embeddingSpec, learningCurveSpec, renderChartPng, rocSpec, trainingSpec, type CurveSeries, type EmbeddedPoint, type LearningSeries } from './charts.js';
 import { pickIdentities, umap2d } from './embedding.js';
 import { reportHtml, type ReportSection } from './html.js';
 import { reconstruct, writeReconstructionGrid } from './reconstruction.js';
 
-export const REPORT_FILES = { index: 'index.html', reconstruction: 'reconstruction.png', embedding: 'feature-distributions.png', cmc: 'cmc.png', roc: 'roc.png', training: 'training.png' } as const;
+export const REPORT_FILES = { index: 'index.html', reconstruction: 'reconstruction.png', embedding: 'feature-distributions.png', cmc: 'cmc.png', roc: 'roc.png', learning: 'learning.png', training: 'training.png' } as const;
+
+/** Each mapper's validation top-1 per epoch (by iterations), from its mapper.json. */
+function learningSeries(m: MapperManifest, r?: ExperimentResults): { series: LearningSeries[]; meanTop1?: number } {
+  const manifests: [string, MapperManifest][] = [];
+  if (r?.pairs[0]) {
+    for (const [a, x] of Object.entries(r.pairs[0].rows)) { try { manifests.push([ARCH_LABEL[a as Arch] ?? a, readMapperManifest(x!.mapper)]); } catch { /* moved or deleted: left out */ } }
+  } else manifests.push([ARCH_LABEL[m.arch] ?? m.arch, m]);
+  let meanTop1: number | undefined;
+  const series = manifests.map(([label, man]) => {
+    const iterationsPerEpoch = man.training.trainItems ? Math.ceil(man.training.trainItems / man.config.batchSize) : 1;
+    const points = man.history.filter((h) => h.val?.top1 != null).map((h) => {
+      meanTop1 ??= h.val!.meanTop1;
+      return { iterations: h.iterations ?? h.epoch * iterationsPerEpoch, top1: h.val!.top1! };
+    });
+    return { label, points };
+  }).filter((s) => s.points.length > 0);
+  return { series, ...(meanTop1 != null ? { meanTop1 } : {}) };
+}
 
 export interface ReportInput {
   mapperDir: string;
@@ -111,6 +129,14 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
     images.push(REPORT_FILES.cmc, REPORT_FILES.roc);
     sections.push({ id: 'cmc', title: 'Identification (CMC)', image: { file: REPORT_FILES.cmc, alt: 'CMC curves', width: cmcSize.width }, text: 'Fraction of probes whose mate is among the N highest-scoring gallery entries (mate hidden among the distractors).' });
     sections.push({ id: 'roc', title: 'Verification (ROC)', image: { file: REPORT_FILES.roc, alt: 'ROC curves', width: rocSize.width }, text: 'True accept rate against false accept rate over same- and different-identity pairs of held-out images.' });
+
+    // learning curves: every mapper of the experiment (or this one) on one axis
+    const curves = learningSeries(mapper.manifest, r);
+    if (curves.series.some((s) => s.points.length > 1)) {
+      const size = await renderChartPng(learningCurveSpec(curves.series, curves.meanTop1), file(REPORT_FILES.learning));
+      images.push(REPORT_FILES.learning);
+      sections.push({ id: 'learning', title: 'Learning curves', image: { file: REPORT_FILES.learning, alt: 'validation top-1 against training iterations', width: size.width }, text: 'Validation top-1 (mapped probes among the true target features of held-out training identities) after each epoch, against training iterations; closed-form mappers and the mean predictor (every probe mapped to the training targets\' mean) are flat lines.' });
+    }
 
     // training curves
     const history = mapper.manifest.history.filter((h) => Object.keys(h.losses).length > 0);

@@ -9,12 +9,13 @@ import { exportMapper, MAPPER_JSON, readMapperManifest, writeMapperManifest, typ
 import { epochOrder } from '../core/rng.js';
 import { CHECKPOINT_DIR, readCheckpointState, restoreCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
 import { makeConfig, RIDGE_GRID, type TrainConfig } from './config.js';
-import { pairFeatureSets, splitForValidation, subset } from './paired-data.js';
-import { AUTO_FAMILIES, isClosedForm, needsCrops } from './presets.js';
+import { pairFeatureSets, splitForValidation, subset, type PairedData } from './paired-data.js';
+import { AUTO_FAMILIES, isClosedForm, isGanArch, isResidual, needsCrops } from './presets.js';
+import * as tf from '@tensorflow/tfjs';
 import { fitProcrustes } from '../nn/procrustes.js';
 import { loadMapper } from '../mapper/mapper.js';
 import { createTrainer, type TrainerRuntime } from './trainers.js';
-import { isBetter, SELECTION_RULE, validate, type ValidationMetrics } from './validation.js';
+import { isBetter, predictRows, SELECTION_RULE, validate, type ValidationMetrics } from './validation.js';
 
 export interface TrainEvents {
   onLog?: (msg: string) => void;
@@ -79,31 +80,33 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
 
   if (isClosedForm(cfg.arch)) {
     const t0 = Date.now();
-    const yMean = featureStats(train.y, train.n, train.dt).mean;
-    // ridge with λ 'auto': every λ of the grid is fitted and the best on validation kept
-    const lambdas = cfg.arch === 'procrustes' ? [undefined] : cfg.ridgeLambda === 'auto' && val ? [...RIDGE_GRID] : [cfg.ridgeLambda === 'auto' ? 1e-3 : cfg.ridgeLambda];
-    const candidates = lambdas.map((lambda) => {
-      const model = ridgeModel(lambda == null ? fitProcrustes(train.x, train.y, train.n, train.ds, train.dt) : fitRidge(train.x, train.y, train.n, train.ds, train.dt, lambda));
-      const v = val ? validate(model, val, yMean) : undefined;
-      if (lambda != null && lambdas.length > 1) log(`ridge λ=${lambda}: val top1=${v?.top1?.toFixed(4) ?? '–'} centred cos=${v?.centredCosine?.toFixed(4) ?? '–'}`);
-      return { label: lambda == null ? 'procrustes' : `λ=${lambda}`, lambda, model, v };
-    });
-    const best = candidates.reduce((a, b) => (b.v && a.v && isBetter(b.v, a.v) ? b : a));
-    const v = best.v;
+    const fit = fitClosedForm(cfg.arch, cfg, train, val, log);
+    const v = fit.val;
     const rec: EpochRecord = { epoch: 0, losses: {}, ...(v ? { val: v } : {}), seconds: (Date.now() - t0) / 1000 };
-    const selection = candidates.length > 1 ? { selection: { by: SELECTION_RULE, chosen: best.label, candidates: candidates.map((c) => ({ label: c.label, ...(c.v ? { val: c.v } : {}) })) } } : {};
-    const config = best.lambda != null ? { ...cfg, ridgeLambda: best.lambda } : cfg;
-    const manifest = { ...base, config, ...selection, history: [rec], ...(v ? { metrics: { epoch: 0, val: v } } : {}), training: { ...base.training, finished: true } };
-    await exportMapper(req.out, manifest, { mapping: best.model });
+    const config = fit.lambda != null ? { ...cfg, ridgeLambda: fit.lambda } : cfg;
+    const manifest = { ...base, config, ...(fit.selection ? { selection: fit.selection } : {}), history: [rec], ...(v ? { metrics: { epoch: 0, val: v } } : {}), training: { ...base.training, finished: true } };
+    await exportMapper(req.out, manifest, { mapping: fit.model });
     req.events?.onEpochEnd?.(rec);
-    candidates.forEach((c) => c.model.dispose());
+    fit.model.dispose();
     return { manifest: manifest as MapperManifest, ...(v ? { best: { epoch: 0, val: v } } : {}), finished: true };
   }
 
+  // R³AN-res: a ridge map fitted first and frozen; the networks learn what it leaves, Y − ridge(X)
+  let residualBase: tf.LayersModel | undefined;
+  let target = train.y;
+  if (isResidual(cfg.arch)) {
+    const fit = fitClosedForm('linear', cfg, train, val, log);
+    residualBase = fit.model;
+    residualBase.trainable = false;
+    const fitted = predictRows(residualBase, train.x, train.ds);
+    target = Float32Array.from(train.y, (v, i) => v - fitted[i]);
+    log(`${cfg.arch}: frozen ridge base (${fit.lambda != null ? `λ=${fit.lambda}` : ''}; val top1=${fit.val?.top1?.toFixed(4) ?? '–'}); the networks learn its residual`);
+  }
   // the networks learn on standardised features; the exported mapping undoes it (see standardise.ts)
-  const stats = { x: featureStats(train.x, train.n, train.ds), y: featureStats(train.y, train.n, train.dt) };
-  const trainStd = { ...train, x: standardiseRows(train.x, stats.x), y: standardiseRows(train.y, stats.y) };
+  const stats = { x: featureStats(train.x, train.n, train.ds), y: featureStats(target, train.n, train.dt), ...(residualBase ? { base: residualBase } : {}) };
+  const trainStd = { ...train, x: standardiseRows(train.x, stats.x), y: standardiseRows(target, stats.y) };
   const trainer = createTrainer(cfg, data.ds, data.dt, req.runtime, stats);
+  const targetMean = featureStats(train.y, train.n, train.dt).mean;
   const iterations = Math.ceil(train.n / cfg.batchSize);
   const epochs = cfg.iters != null ? Math.ceil(cfg.iters / iterations) : cfg.epochs;
   log(`${cfg.arch}: training steps on ${trainer.runtime}; ${epochs} epochs of ${iterations} iterations${cfg.timeMinutes ? `, at most ≈ ${cfg.timeMinutes} min` : ''}`);
@@ -162,7 +165,7 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
       }
       state.elapsedSeconds += (Date.now() - t0) / 1000;
       await trainer.recalibrate(recalibrationRows(order), trainStd);
-      const v = val ? validate(trainer.mapping(), val, stats.y.mean) : undefined;
+      const v = val ? validate(trainer.mapping(), val, targetMean) : undefined;
       const losses = Object.fromEntries(Object.entries(state.epochLossSums).map(([k, s]) => [k, s / train.n]));
       const rec: EpochRecord = { epoch: state.epoch + 1, iterations: (state.epoch + 1) * iterations, losses, ...(v ? { val: v } : {}), seconds: state.elapsedSeconds };
       state.history.push(rec);
@@ -183,7 +186,26 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
     }
     const manifest = readMapperManifest(req.out);
     return { manifest, ...(state.best ? { best: { epoch: state.best.epoch, val: state.best.val } } : {}), finished: manifest.training.finished };
-  } finally { await trainer.dispose(); }
+  } finally { await trainer.dispose(); residualBase?.dispose(); }
+}
+
+/**
+ * Ridge (λ from RIDGE_GRID by validation when 'auto') or Procrustes, fitted on the training pairs;
+ * `selection` records the λ comparison when there was one.
+ */
+function fitClosedForm(arch: 'linear' | 'procrustes', cfg: TrainConfig, train: PairedData, val: PairedData | undefined, log: (m: string) => void) {
+  const yMean = featureStats(train.y, train.n, train.dt).mean;
+  const lambdas = arch === 'procrustes' ? [undefined] : cfg.ridgeLambda === 'auto' && val ? [...RIDGE_GRID] : [cfg.ridgeLambda === 'auto' ? 1e-3 : cfg.ridgeLambda];
+  const candidates = lambdas.map((lambda) => {
+    const model = ridgeModel(lambda == null ? fitProcrustes(train.x, train.y, train.n, train.ds, train.dt) : fitRidge(train.x, train.y, train.n, train.ds, train.dt, lambda));
+    const v = val ? validate(model, val, yMean) : undefined;
+    if (lambda != null && lambdas.length > 1) log(`ridge λ=${lambda}: val top1=${v?.top1?.toFixed(4) ?? '–'} centred cos=${v?.centredCosine?.toFixed(4) ?? '–'}`);
+    return { label: lambda == null ? 'procrustes' : `λ=${lambda}`, lambda, model, v };
+  });
+  const best = candidates.reduce((a, b) => (b.v && a.v && isBetter(b.v, a.v) ? b : a));
+  for (const c of candidates) if (c !== best) c.model.dispose();
+  const selection = candidates.length > 1 ? { by: SELECTION_RULE, chosen: best.label, candidates: candidates.map((c) => ({ label: c.label, ...(c.v ? { val: c.v } : {}) })) } : undefined;
+  return { model: best.model, lambda: best.lambda, val: best.v, selection };
 }
 
 /** Rows for batch-norm recalibration: up to 1024 of the epoch's samples. */
@@ -209,10 +231,13 @@ async function trainAuto(req: TrainRequest): Promise<TrainResult> {
   const results: { arch: string; dir: string; val?: ValidationMetrics; seconds: number }[] = [];
   for (const arch of AUTO_FAMILIES) {
     const left = cfg.timeMinutes != null ? cfg.timeMinutes - (Date.now() - t0) / 60_000 : undefined;
-    if (arch === 'r3an' && !(left != null && left >= 1)) { log(`auto: ${arch} skipped (${left == null ? 'give --time to include it' : 'no time left'})`); continue; }
+    const gan = isGanArch(arch);
+    // the networks share what time is left equally
+    const share = left != null ? left / AUTO_FAMILIES.slice(AUTO_FAMILIES.indexOf(arch)).filter(isGanArch).length : undefined;
+    if (gan && !(share != null && share >= 1)) { log(`auto: ${arch} skipped (${share == null ? 'give --time to include it' : 'no time left'})`); continue; }
     const dir = path.join(req.out, 'candidates', arch);
     const { arch: _a, iters, timeMinutes: _t, ...rest } = cfg;
-    const sub = makeConfig(arch, { ...rest, ...(arch === 'r3an' ? { ...(iters != null ? { iters } : {}), timeMinutes: left } : {}) });
+    const sub = makeConfig(arch, { ...rest, ...(gan ? { ...(iters != null ? { iters } : {}), timeMinutes: share } : {}) });
     let manifest: MapperManifest | undefined;
     if (fs.existsSync(path.join(dir, MAPPER_JSON))) { const m = readMapperManifest(dir); if (m.training.finished) manifest = m; }
     if (manifest) log(`auto: ${arch}: reusing ${dir}`);

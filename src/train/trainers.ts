@@ -14,7 +14,7 @@ import { ArrayAdam, arrayKernels, isArrayAdam } from './array-adam.js';
 import { adversarialLossSum, discriminatorLossSum, featureL2Sum, imageL2Sum, termWeight } from './losses.js';
 import type { PairedData } from './paired-data.js';
 import { gatherRows } from '../features/rows.js';
-import { TABLE3, isGanArch, type LossSwitches } from './presets.js';
+import { TABLE3, isGanArch, isResidual, type LossSwitches } from './presets.js';
 import type { Ort } from '../backend/onnxruntime.js';
 import { OnnxStepRunner, type MicroBatchData } from './onnx/step-runner.js';
 import type { SubStep } from './onnx/step-graphs.js';
@@ -97,6 +97,8 @@ export class GanTrainer implements Trainer {
     this.g = buildGenerator(ds, seeds);
     this.d = buildDiscriminator(seeds);
     this.e = buildExtractor(dt, seeds);
+    // learning a residual: E's head starts at zero, so training starts exactly at the base map's result
+    if (isResidual(cfg.arch)) { const fc = this.e.getLayer('e_fc'); fc.setWeights(fc.getWeights().map((w) => tf.zerosLike(w))); }
     this.networks = { generator: this.g, discriminator: this.d, extractor: this.e };
     // on onnxruntime the gradients arrive as arrays: Adam runs on them directly (same update, same saved state)
     const adam = (lr: number, beta1 = 0.9) => (rt.ort ? new ArrayAdam(lr, beta1, 0.999) : tf.train.adam(lr, beta1, 0.999));

@@ -13,6 +13,8 @@ export interface ValidationMetrics {
   meanCosine?: number;
   top1?: number;
   probes?: number;
+  /** the mean predictor's top-1 (every probe mapped to the training targets' mean) */
+  meanTop1?: number;
 }
 
 export function predictRows(model: tf.LayersModel, x: Float32Array, inDim: number, batch = 256): Float32Array {
@@ -62,9 +64,12 @@ export function validate(mapping: tf.LayersModel, val: PairedData, targetMean?: 
   const mapped = predictRows(mapping, val.x, val.ds);
   if (!mapped.every(Number.isFinite)) throw new Error('the mapping produced non-finite values on the validation slice (training diverged)');
   const q = quickTop1(mapped, val.y, val.dt, val.identities);
-  const extra = targetMean ? {
+  const meanRows = targetMean ? new Float32Array(val.y.length).map((_, i) => targetMean[i % val.dt]) : undefined;
+  const meanQ = meanRows ? quickTop1(meanRows, val.y, val.dt, val.identities) : undefined;
+  const extra = targetMean && meanRows ? {
     centredCosine: meanRowCosine(centre(mapped, targetMean), centre(val.y, targetMean), val.dt),
-    meanCosine: meanRowCosine(new Float32Array(val.y.length).map((_, i) => targetMean[i % val.dt]), val.y, val.dt),
+    meanCosine: meanRowCosine(meanRows, val.y, val.dt),
+    ...(meanQ ? { meanTop1: meanQ.top1 } : {}),
   } : {};
   return { cosine: meanRowCosine(mapped, val.y, val.dt), ...extra, ...(q ?? {}) };
 }

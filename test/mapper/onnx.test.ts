@@ -50,6 +50,11 @@ const builders: Record<string, () => tf.LayersModel> = {
     return ridgeModel(fitProcrustes(x, y, 200, ds, dt));
   },
   fc: () => { const mlp = buildMlp(ds, dt, [64, 32], seedStream(3)); randomiseBatchNorm(mlp); return composeMapping([mlp], randomStats(), 'fc_mapping'); },
+  'r3an-res': () => {
+    const x = tf.randomNormal([200, ds], 0, 1, 'float32', 6).dataSync() as Float32Array, y = tf.randomNormal([200, dt], 0, 1, 'float32', 7).dataSync() as Float32Array;
+    const s = seedStream(8); const inner = [buildGenerator(ds, s), buildExtractor(dt, s)]; inner.forEach(randomiseBatchNorm);
+    return composeMapping(inner, { ...randomStats(), base: ridgeModel(fitRidge(x, y, 200, ds, dt)) });
+  },
   r3an: () => { const s = seedStream(4); const inner = [buildGenerator(ds, s), buildExtractor(dt, s)]; inner.forEach(randomiseBatchNorm); return composeMapping(inner, randomStats()); },
 };
 

@@ -73,11 +73,27 @@ test('--arch auto compares ridge, Procrustes and FC on validation and keeps Proc
   const out = path.join(dir, 'auto');
   const r = await trainMapper({ source: path.join(dir, 's'), target: path.join(dir, 't'), out, config: makeConfig('auto', { epochs: 5, batchSize: 16, microBatch: 16, valFraction: 0.3 }), backend: 'test' });
   const sel = r.manifest.selection!;
-  assert.deepEqual(sel.candidates.map((c) => c.label), ['linear', 'procrustes', 'fc'], 'R³AN only with a time budget');
+  assert.deepEqual(sel.candidates.map((c) => c.label), ['linear', 'procrustes', 'fc'], 'the R³AN family only with a time budget');
   assert.equal(sel.chosen, 'procrustes', JSON.stringify(sel.candidates.map((c) => [c.label, c.val?.top1, c.val?.centredCosine])));
   assert.equal(r.manifest.arch, 'procrustes');
   // the exported mapping is the chosen candidate's
   const top = await loadMapper(out), cand = await loadMapper(path.join(out, 'candidates', 'procrustes'));
   const a = predictRows(top.mapping, s.x, s.d), b = predictRows(cand.mapping, s.x, s.d);
   assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-6));
+});
+
+test('R³AN-res starts exactly at its frozen ridge base (zero-initialised head)', async () => {
+  await useWasm();
+  const { GanTrainer } = await import('../../src/train/trainers.js');
+  const { featureStats } = await import('../../src/nn/standardise.js');
+  const { fitRidge, ridgeModel } = await import('../../src/nn/linear.js');
+  const s = rotated(10, 3, 16, 0.3, 5);
+  const base = ridgeModel(fitRidge(s.x, s.y, s.n, 16, 16, 1e-3));
+  const fitted = predictRows(base, s.x, 16);
+  const residual = Float32Array.from(s.y, (v, i) => v - fitted[i]);
+  const trainer = new GanTrainer(makeConfig('r3an-res'), 16, 16, {}, { x: featureStats(s.x, s.n, 16), y: featureStats(residual, s.n, 16), base });
+  const a = predictRows(trainer.mapping(), s.x, 16);
+  const mean = featureStats(residual, s.n, 16).mean;
+  assert.ok(a.every((v, i) => Math.abs(v - fitted[i] - mean[i % 16]) < 1e-5), 'base(X) + mean residual at the start');
+  await trainer.dispose();
 });
