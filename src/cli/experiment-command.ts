@@ -41,6 +41,7 @@ table3: every row of the paper's Table 3 (${TABLE3_ROWS.join(', ')}) on one mode
   --epochs N         epochs for R³AN and its ablations (default ${DEFAULT_CONFIG.epochs})
   --iters N          iterations for R³AN and its ablations instead of epochs (rounded up to whole epochs)
   --time M           and at most about M minutes of training each (45, 45m, 2h)
+  --pretrain N       N iterations of label-free pre-training first (R³AN family, see r3an train --help)
   --fc-epochs N      epochs for the FC baseline (default ${DEFAULT_FC_EPOCHS})
   --features-from FS[,FS…]   feature sets already extracted from the same dataset (e.g. all of it):
                      the rows of the images this experiment lists are taken from them, not re-extracted
@@ -53,11 +54,12 @@ image are distractors (never trained on). Mappers train on the training identiti
 validation slice is 10% of those). Results: DIR/<table>.json (with every config and the seed) and
 DIR/<table>.md, the report in DIR/<table>-report/index.html. A rerun reuses every finished stage and resumes an interrupted one.`;
 
-export function trainConfigs(archs: Arch[], o: { epochs?: number; iters?: number; timeMinutes?: number; fcEpochs?: number; batch?: number; microBatch?: number; seed?: number }): Record<string, TrainConfig> {
+export function trainConfigs(archs: Arch[], o: { epochs?: number; iters?: number; timeMinutes?: number; pretrainIters?: number; fcEpochs?: number; batch?: number; microBatch?: number; seed?: number }): Record<string, TrainConfig> {
   return Object.fromEntries(archs.map((a) => [a, makeConfig(a, {
     epochs: a === 'fc' ? o.fcEpochs ?? DEFAULT_FC_EPOCHS : o.epochs ?? DEFAULT_CONFIG.epochs,
     ...(o.iters != null && (isGanArch(a) || a === 'auto') ? { iters: o.iters } : {}),
     ...(o.timeMinutes != null && (isGanArch(a) || a === 'auto') ? { timeMinutes: o.timeMinutes } : {}),
+    ...(o.pretrainIters != null && (isGanArch(a) || a === 'auto') ? { pretrainIters: o.pretrainIters } : {}),
     batchSize: o.batch ?? DEFAULT_CONFIG.batchSize, microBatch: o.microBatch ?? DEFAULT_CONFIG.microBatch, seed: o.seed ?? DEFAULT_CONFIG.seed,
   })]));
 }
@@ -86,7 +88,7 @@ export async function experimentCommand(argv: string[]): Promise<void> {
   const { values } = parse(rest, {
     data: { type: 'string' }, models: { type: 'string' }, source: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' },
     archs: { type: 'string' }, 'test-fraction': { type: 'string' }, seed: { type: 'string' }, epochs: { type: 'string' }, 'fc-epochs': { type: 'string' },
-    iters: { type: 'string' }, time: { type: 'string' }, 'features-from': { type: 'string' }, batch: { type: 'string' }, 'micro-batch': { type: 'string' }, 'pairs-only': { type: 'boolean' }, ...DATASET_OPTIONS, ...BACKEND_OPTIONS,
+    iters: { type: 'string' }, time: { type: 'string' }, pretrain: { type: 'string' }, 'features-from': { type: 'string' }, batch: { type: 'string' }, 'micro-batch': { type: 'string' }, 'pairs-only': { type: 'boolean' }, ...DATASET_OPTIONS, ...BACKEND_OPTIONS,
   });
   if (values.help || !kind || kind.startsWith('-')) { console.log(EXPERIMENT_HELP); return; }
   if (kind !== 'table5' && kind !== 'table3' && kind !== 'table2') throw new UsageError(`unknown experiment "${kind}" (table2, table5 or table3)`);
@@ -116,7 +118,7 @@ export async function experimentCommand(argv: string[]): Promise<void> {
   const spec: ExperimentSpec = {
     kind: kind as ExperimentKind, data, out, models, pairs, archs, dataset: datasetFromArgs(values),
     testFraction: numberOption(values, 'test-fraction') ?? DEFAULT_TEST_FRACTION, seed,
-    configs: trainConfigs(archs, { epochs: intOption(values, 'epochs'), iters: intOption(values, 'iters'), ...(values.time != null ? { timeMinutes: durationMinutes(String(values.time)) } : {}), fcEpochs: intOption(values, 'fc-epochs'), batch: intOption(values, 'batch'), microBatch: intOption(values, 'micro-batch'), seed }),
+    configs: trainConfigs(archs, { epochs: intOption(values, 'epochs'), iters: intOption(values, 'iters'), pretrainIters: intOption(values, 'pretrain'), ...(values.time != null ? { timeMinutes: durationMinutes(String(values.time)) } : {}), fcEpochs: intOption(values, 'fc-epochs'), batch: intOption(values, 'batch'), microBatch: intOption(values, 'micro-batch'), seed }),
     backend: describeBackend(backend), runtime: { ort: backend.ort, threads: backend.threads }, command: `r3an experiment ${argv.join(' ')}`,
     ...(values['features-from'] ? { featuresFrom: String(values['features-from']).split(',') } : {}),
   };

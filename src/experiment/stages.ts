@@ -106,7 +106,7 @@ export async function ensureMapper(ws: Workspace, source: string, target: string
   const hasManifest = fs.existsSync(`${dir}/${MAPPER_JSON}`);
   if (hasManifest) {
     const m = readMapperManifest(dir);
-    if (m.training.finished && (isClosedForm(config.arch) || (m.config.epochs === config.epochs && m.config.iters === config.iters))) { hooks.log(`${label}: reusing ${dir}`); return m; }
+    if (m.training.finished && (isClosedForm(config.arch) || (m.config.epochs === config.epochs && m.config.iters === config.iters && m.config.pretrainIters === config.pretrainIters))) { hooks.log(`${label}: reusing ${dir}`); return m; }
   }
   const resume = fs.existsSync(`${dir}/${CHECKPOINT_DIR}/state.json`);
   hooks.log(`${label}: ${resume ? 'resuming' : 'training'} (${isClosedForm(config.arch) ? 'closed form' : config.iters != null ? `${config.iters} iterations` : `${config.epochs} epochs`}${config.timeMinutes ? `, ≤ ${config.timeMinutes} min` : ''})`);
