@@ -14,7 +14,7 @@ import { initBackend } from '../src/backend/backend.js';
 import { makeConfig } from '../src/train/config.js';
 import { GanTrainer } from '../src/train/trainers.js';
 import { isArrayAdam } from '../src/train/array-adam.js';
-import { mapRows } from '../src/mapper/map-gallery.js';
+import { mapRows } from '../src/mapper/map-rows.js';
 import { createMappingRunner } from '../src/mapper/onnx-runtime.js';
 import { chooseRuntime, type Ort } from '../src/backend/onnxruntime.js';
 import { Tape } from '../src/train/onnx/tape.js';

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fetchDataset, LFW } from '../datasets/remote-dataset.js';
-import { runExperiment } from '../experiment/experiment.js';
+import { runExperiment, type ExperimentSpec } from '../experiment/experiment.js';
+import { writeExperimentReport } from '../report/experiment-report.js';
 import { listDataset, type DatasetOptions } from '../faces/dataset.js';
 import { ZOO } from '../faces/zoo.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, parse, UsageError } from './args.js';
@@ -76,11 +77,13 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const dataset = { ...preset.dataset, ...(limit != null ? { limit } : {}) };
   const configs = trainConfigs(archs, { epochs: intOption(values, 'epochs') ?? preset.epochs, fcEpochs: intOption(values, 'fc-epochs') ?? preset.fcEpochs });
   hooks.log(roughEstimate(listDataset(images, dataset).length, [source, target], configs.r3an.epochs, backend.ort != null));
-  const results = await runExperiment({
+  const spec: ExperimentSpec = {
     kind: 'demo', data: images, out, models: [source, target], pairs: [[source, target]], archs,
     dataset, testFraction: DEFAULT_TEST_FRACTION, seed: 1, configs,
     backend: describeBackend(backend), runtime: { ort: backend.ort, threads: backend.threads }, command: `r3an demo ${argv.join(' ')}`.trim(),
-  }, hooks);
+  };
+  const results = await runExperiment(spec, hooks);
+  await writeExperimentReport(spec, results, hooks);
   printSummary(results, out);
   console.log(`report: ${path.join(out, 'report', 'index.html')}  [${formatDuration((Date.now() - t0) / 1000)}]`);
   console.log(`Read it as: rank-1 = share of held-out probes whose own gallery image ranks first among all distractors;

@@ -5,7 +5,8 @@ import { assertSameSpace, FeatureSet, type ModelLineage } from '../features/feat
 import { closedSetIdentification, identificationWithDistractors } from '../eval/identification.js';
 import { readLfwPairs, type IndexedPair } from '../eval/lfw-pairs.js';
 import { kFoldAccuracy, samplePairs, scorePairs, tarAtFar } from '../eval/verification.js';
-import { checkMapperInput, mapRows } from '../mapper/map-gallery.js';
+import { checkMapperInput } from '../mapper/map-gallery.js';
+import { mapRows } from '../mapper/map-rows.js';
 import { loadMapper } from '../mapper/mapper.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { gatherRows, pairRowsByPath } from '../features/rows.js';

@@ -1,4 +1,5 @@
 // `r3an experiment table5|table3`: the paper's experiments on a user's dataset and zoo models.
+import { writeExperimentReport } from '../report/experiment-report.js';
 import { durationMinutes } from './train-command.js';
 import { ZOO, zooEntry } from '../faces/zoo.js';
 import { runExperiment, type ExperimentKind, type ExperimentResults, type ExperimentSpec } from '../experiment/experiment.js';
@@ -122,7 +123,9 @@ export async function experimentCommand(argv: string[]): Promise<void> {
     backend: describeBackend(backend), runtime: { ort: backend.ort, threads: backend.threads }, command: `r3an experiment ${argv.join(' ')}`,
     ...(values['features-from'] ? { featuresFrom: String(values['features-from']).split(',') } : {}),
   };
-  const results = await runExperiment(spec, consoleHooks());
+  const hooks = consoleHooks();
+  const results = await runExperiment(spec, hooks);
+  await writeExperimentReport(spec, results, hooks);
   printSummary(results, out);
 }
 

@@ -2,7 +2,7 @@
 // Table 3 layout (one row per architecture on one pair).
 import { RIDGE_GRID } from '../train/config.js';
 import { isClosedForm, isGanArch, TABLE3, type Arch } from '../train/presets.js';
-import type { ExperimentResults } from './experiment.js';
+import type { ExperimentResults } from './results.js';
 import type { SpaceEval } from './evaluate.js';
 
 const pct = (x: number | undefined) => (x == null || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(2)}`);

@@ -10,7 +10,7 @@ import { gatherRows, pairRowsByPath } from '../features/rows.js';
 import { splitIdentities, splitRows, type IdentitySplit, type SplitPart } from '../eval/split.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { loadMapper, MAPPER_JSON, readMapperManifest, type MapperManifest } from '../mapper/mapper.js';
-import { mapRows } from '../mapper/map-gallery.js';
+import { mapRows } from '../mapper/map-rows.js';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainerRuntime } from '../train/trainers.js';
 import { trainMapper, type TrainEvents } from '../train/train-mapper.js';

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelLineage } from '../features/feature-set.js';
 import { loadTfjsModelFile } from '../io/model-files.js';
-import { FACE_SIZE } from '../nn/generator.js';
+import { FACE_SIZE } from '../core/face-size.js';
 import { alignArcFace, fivePointsFromMesh } from './alignment.js';
 import { l2, pickFace, type Embedder, type ZooEntry } from './embedder.js';
 import { createHuman } from './human-runtime.js';

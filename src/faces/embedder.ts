@@ -2,7 +2,7 @@
 // and a zoo entry describing it (dimension, input, preprocessing, where it comes from).
 import * as tf from '@tensorflow/tfjs';
 import type { ModelLineage } from '../features/feature-set.js';
-import { FACE_SIZE } from '../nn/generator.js';
+import { FACE_SIZE } from '../core/face-size.js';
 import type { RgbImage } from './image.js';
 
 export interface Box { x: number; y: number; width: number; height: number }

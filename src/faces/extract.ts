@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFeatureSet, type FeatureItem } from '../features/feature-set.js';
-import { FACE_SIZE } from '../nn/generator.js';
+import { FACE_SIZE } from '../core/face-size.js';
 import { listDataset, type DatasetOptions } from './dataset.js';
 import { decodeRgb, ImageDecodeError, mirror } from './image.js';
 import { augmentImage, augmentParams } from './augment.js';

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import type { ModelLineage } from '../features/feature-set.js';
-import { FACE_SIZE } from '../nn/generator.js';
+import { FACE_SIZE } from '../core/face-size.js';
 import { alignedModelEntry } from './aligned-model.js';
 import { customModelEntry, isCustomModelSpec } from './custom-model.js';
 import { cropRegion, l2, pickFace, type ZooEntry } from './embedder.js';

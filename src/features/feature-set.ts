@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AtomicFileWriter, stageDir, writeJsonAtomic } from '../io/atomic.js';
 import { encodeNpy, npyHeaderBytes, readNpyHeader, readNpyRows, type NpyHeader } from '../io/npy.js';
-import { FACE_SIZE } from '../nn/generator.js';
+import { FACE_SIZE } from '../core/face-size.js';
 
 export const FEATURE_SET_FORMAT = 'r3an.feature-set';
 export const FEATURE_SET_VERSION = 1;

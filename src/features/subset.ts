@@ -1,7 +1,7 @@
 // A new feature set holding some rows of another (same lineage, crops carried along).
 import { FeatureSet, writeFeatureSet } from './feature-set.js';
 import { gatherRows } from './rows.js';
-import { FACE_SIZE } from '../nn/generator.js';
+import { FACE_SIZE } from '../core/face-size.js';
 
 /** `skipped`: the source's skipped-image records that belong to the subset (default: none). */
 export function writeFeatureSubset(set: FeatureSet, rows: readonly number[], dir: string, skipped?: { path: string; reason: string }[]): void {

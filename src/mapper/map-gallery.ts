@@ -1,9 +1,6 @@
 // `r3an map`: moves a stored gallery into the mapper's target space, chunk by chunk, so galleries
 // larger than memory work; the output appears atomically and records its lineage.
-import * as tf from '@tensorflow/tfjs';
 import { FeatureSet, FeatureSetError, FeatureSetStreamWriter, spaceOf } from '../features/feature-set.js';
-import { l2NormalizeRows } from '../eval/similarity.js';
-import { predictRows } from '../train/validation.js';
 import type { LoadedMapper } from './mapper.js';
 import type { MappingRunner } from './onnx-runtime.js';
 
@@ -16,19 +13,6 @@ export function checkMapperInput(mapper: LoadedMapper, input: FeatureSet): void 
     throw new FeatureSetError(`${input.dir}: features are in space ${input.space}, but mapper ${mapper.dir} maps from ${spaceOf(src)}`);
   }
   if (input.manifest.mappedFrom) throw new FeatureSetError(`${input.dir}: already mapped (from ${spaceOf(input.manifest.mappedFrom.source)}); map the original features`);
-}
-
-/** Maps rows in memory: mapped rows are L2-normalised, as the target model's own features are. */
-export function mapRows(mapping: tf.LayersModel, x: Float32Array, ds: number, dt: number, normalize: boolean, what = 'the mapping'): Float32Array {
-  const y = mapRowsUnchecked(mapping, x, ds, dt, normalize);
-  if (!y.every(Number.isFinite)) throw new FeatureSetError(`${what} produced non-finite values (a diverged mapper?)`);
-  return y;
-}
-
-/** mapRows without the finiteness check, for callers that check (and name the mapper) themselves. */
-export function mapRowsUnchecked(mapping: tf.LayersModel, x: Float32Array, ds: number, dt: number, normalize: boolean): Float32Array {
-  const y = predictRows(mapping, x, ds);
-  return normalize ? l2NormalizeRows(y, dt) : y;
 }
 
 /** Maps a whole feature set chunk by chunk through `runner` (onnxruntime or TF.js) into outDir, atomically. */

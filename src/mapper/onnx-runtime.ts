@@ -2,7 +2,7 @@
 // no build step): the mapping is exported to ONNX in memory and run there; without it, TF.js runs it.
 import type * as tf from '@tensorflow/tfjs';
 import { l2NormalizeRows } from '../eval/similarity.js';
-import { mapRowsUnchecked } from './map-gallery.js';
+import { mapRowsUnchecked } from './map-rows.js';
 import { mappingToOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnx-export.js';
 import { chooseRuntime, type Runtime } from '../backend/onnxruntime.js';
 

@@ -1,7 +1,7 @@
 // Discriminator D: a 3×56×56 face → one logit (P(real) = sigmoid(logit)).
 // Sizes from the paper: 4×28×28 → 8×14×14 → 16×7×7 → 32×4×4 → 64×2×2 → 128×1×1 → FC 1.
 import * as tf from '@tensorflow/tfjs';
-import { FACE_SIZE } from './generator.js';
+import { FACE_SIZE } from '../core/face-size.js';
 import { normal, type SeedStream } from './init.js';
 
 /** [filters, kernel] per stride-2 'same' convolution; 56→28→14→7→4→2→1. */

@@ -2,7 +2,7 @@
 // (expansion 6, depthwise 3×3, ReLU6). Sizes from the paper: 32×28×28, 64×14×14, 96×14×14,
 // 160×7×7, 320×7×7, 1×1 conv 1280×7×7, average pool, FC to dt.
 import * as tf from '@tensorflow/tfjs';
-import { FACE_SIZE } from './generator.js';
+import { FACE_SIZE } from '../core/face-size.js';
 import { BN_MOMENTUM, glorot, heNormal, normal, type SeedStream } from './init.js';
 
 export const EXPANSION = 6;

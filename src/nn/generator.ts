@@ -3,8 +3,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BN_MOMENTUM, normal, type SeedStream } from './init.js';
 
-export const FACE_SIZE = 56;
-
 /** [filters, kernel, stride, padding] per transposed convolution; 1→4→7→14→28→56. */
 export const GENERATOR_LAYERS: ReadonlyArray<readonly [number, number, number, 'valid' | 'same']> = [
   [512, 4, 1, 'valid'], // 1 → 4

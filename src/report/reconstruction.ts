@@ -2,7 +2,7 @@
 // reconstructs from that image's source-model feature, G(X).
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { FACE_SIZE } from '../nn/generator.js';
+import { FACE_SIZE } from '../core/face-size.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
 const CROP = FACE_SIZE * FACE_SIZE * 3;

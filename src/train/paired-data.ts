@@ -1,6 +1,6 @@
 // Paired training data: rows of two feature sets of the same images, joined on the image path.
 import { FeatureSet, FeatureSetError, rowKey } from '../features/feature-set.js';
-import { FACE_SIZE } from '../nn/generator.js';
+import { FACE_SIZE } from '../core/face-size.js';
 import { shuffled } from '../core/rng.js';
 import { gatherRows } from '../features/rows.js';
 

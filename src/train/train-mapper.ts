@@ -15,7 +15,8 @@ import * as tf from '@tensorflow/tfjs';
 import { fitProcrustes } from '../nn/procrustes.js';
 import { loadMapper } from '../mapper/mapper.js';
 import { createTrainer, type TrainerRuntime } from './trainers.js';
-import { isBetter, predictRows, SELECTION_RULE, validate, type ValidationMetrics } from './validation.js';
+import { isBetter, SELECTION_RULE, validate, type ValidationMetrics } from './validation.js';
+import { predictRows } from '../nn/predict.js';
 
 export interface TrainEvents {
   onLog?: (msg: string) => void;

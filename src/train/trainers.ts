@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildDiscriminator } from '../nn/discriminator.js';
 import { buildExtractor } from '../nn/extractor.js';
-import { buildGenerator, FACE_SIZE } from '../nn/generator.js';
+import { buildGenerator } from '../nn/generator.js';
+import { FACE_SIZE } from '../core/face-size.js';
 import { BN_MOMENTUM, seedStream } from '../nn/init.js';
 import { composeMapping, type MappingStats } from '../nn/mapping.js';
 import { buildMlp } from '../nn/mlp.js';

@@ -2,6 +2,7 @@
 // features, and a quick closed-set identification top-1 (mapped probe vs true target gallery).
 import * as tf from '@tensorflow/tfjs';
 import { l2NormalizeRows, meanRowCosine, similarityMatrix } from '../eval/similarity.js';
+import { predictRows } from '../nn/predict.js';
 import type { PairedData } from './paired-data.js';
 
 export interface ValidationMetrics {
@@ -15,19 +16,6 @@ export interface ValidationMetrics {
   probes?: number;
   /** the mean predictor's top-1 (every probe mapped to the training targets' mean) */
   meanTop1?: number;
-}
-
-export function predictRows(model: tf.LayersModel, x: Float32Array, inDim: number, batch = 256): Float32Array {
-  const n = x.length / inDim;
-  const outDim = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number;
-  const out = new Float32Array(n * outDim);
-  for (let s = 0; s < n; s += batch) {
-    const e = Math.min(n, s + batch);
-    const y = tf.tidy(() => model.predict(tf.tensor2d(x.subarray(s * inDim, e * inDim), [e - s, inDim])) as tf.Tensor);
-    out.set(y.dataSync(), s * outDim);
-    y.dispose();
-  }
-  return out;
 }
 
 /**

@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FeatureSet, writeFeatureSet } from '../../src/features/feature-set.js';
 import { loadMapper, readMapperManifest } from '../../src/mapper/mapper.js';
-import { mapRows } from '../../src/mapper/map-gallery.js';
+import { mapRows } from '../../src/mapper/map-rows.js';
 import { readCheckpointState } from '../../src/train/checkpoint.js';
 import { writeSyntheticPair } from '../helpers/synthetic.js';
 import { r3an, r3anKilledWhen } from '../helpers/cli.js';

@@ -9,7 +9,7 @@ import { composeMapping } from '../../src/nn/mapping.js';
 import { buildMlp } from '../../src/nn/mlp.js';
 import { seedStream } from '../../src/nn/init.js';
 import { loadLayersModelFromDir, saveLayersModel } from '../../src/io/model-files.js';
-import { predictRows } from '../../src/train/validation.js';
+import { predictRows } from '../../src/nn/predict.js';
 import { useWasm } from '../helpers/backend.js';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -9,7 +9,7 @@ import { mulberry32 } from '../../src/core/rng.js';
 import { makeConfig } from '../../src/train/config.js';
 import { trainMapper } from '../../src/train/train-mapper.js';
 import { loadMapper } from '../../src/mapper/mapper.js';
-import { predictRows } from '../../src/train/validation.js';
+import { predictRows } from '../../src/nn/predict.js';
 import { useWasm } from '../helpers/backend.js';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -3,7 +3,7 @@
 // gradients of the step's trainable weights and the batch statistics of every batch norm it applies.
 import type * as tf from '@tensorflow/tfjs';
 import { encodeOnnxModel } from '../../io/onnx-proto.js';
-import { FACE_SIZE } from '../../nn/generator.js';
+import { FACE_SIZE } from '../../core/face-size.js';
 import type { LossSwitches } from '../presets.js';
 import { termWeight } from '../losses.js';
 import { add, sumSoftplus, sumSquaredDifference } from './ops.js';

@@ -6,7 +6,7 @@
 // variable assigned from outside (a checkpoint restored, a TF.js optimiser) is read again.
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceSession } from 'onnxruntime-node';
-import { FACE_SIZE } from '../../nn/generator.js';
+import { FACE_SIZE } from '../../core/face-size.js';
 import type { LossSwitches } from '../presets.js';
 import { buildSubStep, INPUT_FACES, INPUT_X, INPUT_Y, type StepNets, type StepPlan, type SubStep } from './step-graphs.js';
 
