@@ -18,6 +18,28 @@ export function wasmPackageDir(): string {
   return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
 }
 
+const WORKER_PREFIX = 'r3an-wasm-';
+
+/**
+ * Worker directories of r3an processes that were killed (SIGKILL leaves no chance to clean up): ours
+ * by owner, plain directories (never links), named with a pid that no longer runs.
+ */
+function removeStaleWorkerDirs(): void {
+  const tmp = os.tmpdir();
+  let names: string[] = [];
+  try { names = fs.readdirSync(tmp).filter((n) => n.startsWith(WORKER_PREFIX)); } catch { return; }
+  for (const name of names) {
+    const pid = Number(name.slice(WORKER_PREFIX.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try { process.kill(pid, 0); continue; } catch (e) { if ((e as NodeJS.ErrnoException).code === 'EPERM') continue; }
+    const dir = path.join(tmp, name);
+    try {
+      const st = fs.lstatSync(dir);
+      if (st.isDirectory() && (typeof process.getuid !== 'function' || st.uid === process.getuid())) fs.rmSync(dir, { recursive: true, force: true });
+    } catch { /* gone meanwhile */ }
+  }
+}
+
 /** Must run before tf.setBackend('wasm'). Idempotent. */
 export function enableWasmThreadsInNode(): void {
   if (enabled) return;
@@ -29,7 +51,8 @@ export function enableWasmThreadsInNode(): void {
     .wasmWorkerContents.replace(/\n/g, '\\n');
   // a private directory (mkdtemp: unpredictable name, mode 0700) and an exclusive create: a name planted
   // in the shared temp directory can neither be written through nor executed as worker code
-  const workerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'r3an-wasm-'));
+  removeStaleWorkerDirs();
+  const workerDir = fs.mkdtempSync(path.join(os.tmpdir(), `${WORKER_PREFIX}${process.pid}-`));
   const workerFile = path.join(workerDir, 'worker.cjs');
   fs.writeFileSync(workerFile, `URL.createObjectURL = () => ${JSON.stringify(glue)};\n${workerSource}`, { flag: 'wx', mode: 0o600 });
   const realCreate = URL.createObjectURL.bind(URL);

@@ -67,6 +67,9 @@ test('2. eval --json refuses to overwrite a file that is not a previous result',
 test('3. the wasm worker file lives in a private mkdtemp directory, removed on exit', async () => {
   const before = new Set(fs.readdirSync(os.tmpdir()));
   const planted = path.join(os.tmpdir(), `r3an-wasm-worker-${process.pid}.cjs`);
+  // a directory left by a killed r3an (a pid above Linux's pid_max cannot be running)
+  const stale = path.join(os.tmpdir(), 'r3an-wasm-99999999-leftover');
+  fs.mkdirSync(stale, { recursive: true }); fs.writeFileSync(path.join(stale, 'worker.cjs'), '');
   await import('@tensorflow/tfjs-backend-wasm'); // registers the flag the patch sets
   const { enableWasmThreadsInNode } = await import('../../src/backend/wasm-threads.js');
   const realCpus = os.cpus, realCreate = URL.createObjectURL;
@@ -77,6 +80,7 @@ test('3. the wasm worker file lives in a private mkdtemp directory, removed on e
     assert.ok(dir, 'a private directory was made');
     assert.equal(fs.statSync(path.join(os.tmpdir(), dir)).mode & 0o777, 0o700);
     assert.ok(!fs.existsSync(planted), 'no predictable name in the shared temp directory');
+    assert.ok(!fs.existsSync(stale), 'a killed run\'s worker directory is removed');
   } finally { (os as { cpus: typeof os.cpus }).cpus = realCpus; URL.createObjectURL = realCreate; }
 });
 
