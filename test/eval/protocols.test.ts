@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closedSetIdentification, identificationWithDistractors } from '../../src/eval/identification.js';
 import { gatherRows } from '../../src/features/rows.js';
-import { kFoldAccuracy, roc, tarAtFar, scorePairs, type ScoredPair } from '../../src/eval/verification.js';
+import { bestThreshold, kFoldAccuracy, roc, tarAtFar, scorePairs, type ScoredPair } from '../../src/eval/verification.js';
 import { topKSimilarities } from '../../src/eval/topk.js';
 import { l2NormalizeRows } from '../../src/eval/similarity.js';
 import { mulberry32, shuffled } from '../../src/core/rng.js';
@@ -124,4 +124,16 @@ test('scorePairs computes cosine regardless of norm', () => {
   const A = Float32Array.from([3, 0, 0, 2]), B = Float32Array.from([1, 0, 1, 1]);
   const s = scorePairs(A, B, 2, [{ a: 0, b: 0, same: true }, { a: 1, b: 1, same: false }]);
   assert.ok(Math.abs(s[0].score - 1) < 1e-7 && Math.abs(s[1].score - Math.SQRT1_2) < 1e-7);
+});
+
+test('bestThreshold: the one-sweep search finds the brute-force optimum (with tied scores)', () => {
+  const rand = mulberry32(5);
+  const pairs = Array.from({ length: 400 }, () => { const same = rand() < 0.4; return { score: Math.round((same ? 0.3 : 0) + rand() * 20) / 20, same }; });
+  const acc = (t: number) => pairs.filter((p) => (p.score >= t) === p.same).length;
+  const scores = [...new Set(pairs.map((p) => p.score))].sort((a, b) => a - b);
+  const candidates = [scores[0] - 1e-6, ...scores.slice(1).map((s, i) => (s + scores[i]) / 2), scores[scores.length - 1] + 1e-6];
+  const bruteBest = Math.max(...candidates.map(acc));
+  const t = bestThreshold(pairs);
+  assert.equal(acc(t), bruteBest);
+  assert.equal(t, candidates.find((c) => acc(c) === bruteBest), 'the lowest optimal threshold, as before');
 });
