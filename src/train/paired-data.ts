@@ -1,5 +1,5 @@
 // Paired training data: rows of two feature sets of the same images, joined on the image path.
-import { FeatureSet, FeatureSetError, rowKey } from '../features/feature-set.js';
+import { FeatureSet, FeatureSetError, isOriginal, rowKey } from '../features/feature-set.js';
 import { FACE_SIZE } from '../core/face-size.js';
 import { shuffled } from '../core/rng.js';
 import { gatherRows } from '../features/rows.js';
@@ -14,6 +14,8 @@ export interface PairedData {
   crops?: Uint8Array;
   identities: string[];
   paths: string[];
+  /** false for rows of mirrored or augmented copies (absent: every row is an original) */
+  original?: boolean[];
 }
 
 export interface Pairing { data: PairedData; unpairedSource: number; unpairedTarget: number }
@@ -56,7 +58,7 @@ export function pairFeatureSets(source: FeatureSet, target: FeatureSet, withCrop
     }
   });
   return {
-    data: { n, ds, dt, x, y, crops, identities: pairs.map(([i]) => source.items[i].identity), paths: pairs.map(([i]) => source.items[i].path) },
+    data: { n, ds, dt, x, y, crops, identities: pairs.map(([i]) => source.items[i].identity), paths: pairs.map(([i]) => source.items[i].path), original: pairs.map(([i]) => isOriginal(source.items[i])) },
     unpairedSource: source.count - n,
     unpairedTarget: target.count - n,
   };
@@ -67,6 +69,7 @@ export function subset(d: PairedData, rows: number[]): PairedData {
     n: rows.length, ds: d.ds, dt: d.dt, x: gatherRows(d.x, d.ds, rows), y: gatherRows(d.y, d.dt, rows),
     crops: d.crops ? gatherRows(d.crops, FACE_SIZE * FACE_SIZE * 3, rows) : undefined,
     identities: rows.map((i) => d.identities[i]), paths: rows.map((i) => d.paths[i]),
+    ...(d.original ? { original: rows.map((i) => d.original![i]) } : {}),
   };
 }
 
@@ -78,17 +81,21 @@ export function splitForValidation(d: PairedData, fraction: number, seed: number
   const all = Array.from({ length: d.n }, (_, i) => i);
   if (fraction <= 0) return { train: all, val: [] };
   const labelled = d.identities.every((s) => s !== '');
+  // the hold-out is chosen, and measured, on original rows only: augmented copies of a held-out
+  // person's images are neither trained on nor validated on (copies of one image are near-duplicates)
+  const orig = (i: number) => d.original?.[i] ?? true;
   if (labelled) {
     const counts = new Map<string, number>();
-    for (const id of d.identities) counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const i of all) if (orig(i)) counts.set(d.identities[i], (counts.get(d.identities[i]) ?? 0) + 1);
+    const originals = [...counts.values()].reduce((a, b) => a + b, 0);
     const held = new Set<string>();
     let count = 0;
     for (const id of shuffled([...counts.keys()].sort(), seed)) {
-      if (count >= d.n * fraction) break;
+      if (count >= originals * fraction) break;
       held.add(id);
       count += counts.get(id)!;
     }
-    return { train: all.filter((i) => !held.has(d.identities[i])), val: all.filter((i) => held.has(d.identities[i])) };
+    return { train: all.filter((i) => !held.has(d.identities[i])), val: all.filter((i) => held.has(d.identities[i]) && orig(i)) };
   }
   const order = shuffled(all, seed);
   const k = Math.max(1, Math.round(d.n * fraction));

@@ -8,7 +8,7 @@ import { augmentImage, augmentParams } from '../../src/faces/augment.js';
 import { decodeRgb } from '../../src/faces/image.js';
 import { extractFeatures } from '../../src/faces/extract.js';
 import { FeatureSet, isOriginal, rowKey } from '../../src/features/feature-set.js';
-import { pairFeatureSets } from '../../src/train/paired-data.js';
+import { pairFeatureSets, splitForValidation } from '../../src/train/paired-data.js';
 import { splitIdentities, splitRows } from '../../src/eval/split.js';
 import { useWasm } from '../helpers/backend.js';
 import { BBT_DIR } from '../helpers/data.js';
@@ -46,6 +46,9 @@ test('--augment K: two models\' augmented rows pair up, and the split keeps them
   const shared = a.items.filter((it) => keysB.has(rowKey(it))).length;
   assert.equal(data.n, shared, 'rows pair by (path, copy)');
   assert.ok(data.paths.length > a.items.filter(isOriginal).length, 'augmented pairs are part of the training data');
+  const hold = splitForValidation(data, 0.3, 1);
+  assert.ok(hold.val.length > 0 && hold.val.every((r) => data.original![r]), 'validation measures original rows only');
+  assert.ok(hold.train.some((r) => !data.original![r]), 'training keeps the augmented rows');
   const split = splitIdentities(a.items, 0.5, 1);
   const rows = splitRows(a.items, split);
   const testRows = rows.test.filter((r) => isOriginal(a.items[r]));
