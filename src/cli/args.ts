@@ -42,21 +42,17 @@ function checkRange(name: string, n: number, integer: boolean): number {
   return n;
 }
 
-export function intOption(values: Record<string, unknown>, name: string): number | undefined {
+/** A numeric option's value (undefined when absent), parsed and checked against its range once. */
+function numericOption(values: Record<string, unknown>, name: string, integer: boolean): number | undefined {
   const v = values[name];
   if (v == null) return undefined;
   const n = Number(v);
-  if (v === '' || !Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got ${JSON.stringify(v)}`);
-  return checkRange(name, n, true);
+  if (v === '' || !(integer ? Number.isInteger(n) : Number.isFinite(n))) throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(v)}`);
+  return checkRange(name, n, integer);
 }
 
-export function numberOption(values: Record<string, unknown>, name: string): number | undefined {
-  const v = values[name];
-  if (v == null) return undefined;
-  const n = Number(v);
-  if (v === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got ${JSON.stringify(v)}`);
-  return checkRange(name, n, false);
-}
+export const intOption = (values: Record<string, unknown>, name: string) => numericOption(values, name, true);
+export const numberOption = (values: Record<string, unknown>, name: string) => numericOption(values, name, false);
 
 /** Options every compute command accepts. */
 export const BACKEND_OPTIONS: OptionSpec = {
