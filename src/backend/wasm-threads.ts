@@ -5,6 +5,7 @@
 //     a real file whose first line points the worker at the glue script on disk.
 //  3. the C++ side caps threads at logical cores / 2 → report the cores twice.
 // The pthread workers keep the event loop alive: a program that enables threads must call process.exit().
+import { processAlive } from '../core/paths.js';
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,7 +32,7 @@ function removeStaleWorkerDirs(): void {
   for (const name of names) {
     const pid = Number(name.slice(WORKER_PREFIX.length).split('-')[0]);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try { process.kill(pid, 0); continue; } catch (e) { if ((e as NodeJS.ErrnoException).code === 'EPERM') continue; }
+    if (processAlive(pid)) continue;
     const dir = path.join(tmp, name);
     try {
       const st = fs.lstatSync(dir);

@@ -1,4 +1,5 @@
 // Atomic writes: readers only ever see a complete file or directory, never a half-written one.
+import { processAlive } from '../core/paths.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -6,7 +7,6 @@ function tempSibling(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${Date.now().toString(36)}`);
 }
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };
 
 /** Removes the staging siblings of `target` left by processes that no longer run (killed mid-write). */
 export function removeStaleStaging(target: string): void {
@@ -16,7 +16,7 @@ export function removeStaleStaging(target: string): void {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   }
 }
 

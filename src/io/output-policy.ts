@@ -1,6 +1,7 @@
 // One rule for every command that writes: an --out is a new path, an empty directory, or a previous
 // output of the same kind (then replaced atomically); anything else is refused unless --force. An
 // output may never be, contain or sit inside one of the command's inputs.
+import { isWithin } from '../core/paths.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -9,7 +10,6 @@ export class OutputError extends Error {}
 /** What kind of output a directory holds: the manifest file a previous output of that kind has. */
 export interface OutputKind { label: string; isPrevious: (dir: string) => boolean }
 
-const within = (child: string, parent: string) => { const r = path.relative(parent, child); return r === '' || (!r.startsWith('..') && !path.isAbsolute(r)); };
 const real = (p: string) => { try { return fs.realpathSync(p); } catch { return path.resolve(p); } };
 
 /** Refuses an output path that is, contains or lies inside one of `inputs`. */
@@ -17,7 +17,7 @@ export function checkNotInput(out: string, inputs: string[], option = '--out'): 
   const o = real(out);
   for (const input of inputs) {
     const i = real(input);
-    if (within(o, i) || within(i, o)) throw new OutputError(`${option} ${out}: may not be, contain or lie inside the input ${input}`);
+    if (isWithin(o, i) || isWithin(i, o)) throw new OutputError(`${option} ${out}: may not be, contain or lie inside the input ${input}`);
   }
 }
 
@@ -28,7 +28,7 @@ export function checkNotInput(out: string, inputs: string[], option = '--out'): 
 export function checkOutputDir(out: string, kind: OutputKind, inputs: string[], force = false, option = '--out'): void {
   checkNotInput(out, inputs, option);
   // an output is swapped into place by renaming: the working directory (or one above it) cannot be
-  if (within(real(process.cwd()), real(out))) throw new OutputError(`${option} ${out}: is the current directory or contains it; name a new directory`);
+  if (isWithin(real(process.cwd()), real(out))) throw new OutputError(`${option} ${out}: is the current directory or contains it; name a new directory`);
   if (!fs.existsSync(out)) return;
   const st = fs.lstatSync(out);
   if (!st.isDirectory()) {

@@ -1,5 +1,6 @@
 // A mapper on disk: mapper.json (architecture, source/target lineage, config, metrics) plus TF.js
 // layers models loadable in a browser: mapping/ (X → Y) and, for the R³AN family, generator/ (X → face).
+import { isWithin } from '../core/paths.js';
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -80,8 +81,7 @@ export interface LoadedMapper { dir: string; manifest: MapperManifest; mapping: 
 function mapperFile(dir: string, rel: unknown, what: string): string {
   if (typeof rel !== 'string' || rel === '') throw new MapperError(`${path.join(dir, MAPPER_JSON)}: files.${what} is missing`);
   const root = path.resolve(dir), p = path.resolve(root, rel);
-  const r = path.relative(root, p);
-  if (r.startsWith('..') || path.isAbsolute(r)) throw new MapperError(`${path.join(dir, MAPPER_JSON)}: files.${what} (${rel}) points outside the mapper directory`);
+  if (!isWithin(p, root)) throw new MapperError(`${path.join(dir, MAPPER_JSON)}: files.${what} (${rel}) points outside the mapper directory`);
   if (!fs.existsSync(p)) throw new MapperError(`${p}: missing (named by ${MAPPER_JSON} as files.${what})`);
   return p;
 }

@@ -1,5 +1,6 @@
 // `r3an train`: pair two feature sets, hold out a validation slice, train the chosen architecture
 // epoch by epoch (checkpoints, resume, best-so-far export), or fit the ridge baseline in closed form.
+import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FeatureSet } from '../features/feature-set.js';
@@ -11,7 +12,6 @@ import { CHECKPOINT_DIR, readCheckpointState, restoreCheckpoint, saveCheckpoint,
 import { makeConfig, RIDGE_GRID, type TrainConfig } from './config.js';
 import { pairFeatureSets, splitForValidation, subset, type PairedData } from './paired-data.js';
 import { AUTO_FAMILIES, isClosedForm, isGanArch, isResidual, needsCrops } from './presets.js';
-import * as tf from '@tensorflow/tfjs';
 import { fitProcrustes } from '../nn/procrustes.js';
 import { loadMapper } from '../mapper/mapper.js';
 import { createTrainer, type TrainerRuntime } from './trainers.js';
@@ -107,7 +107,8 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
   const stats = { x: featureStats(train.x, train.n, train.ds), y: featureStats(target, train.n, train.dt), ...(residualBase ? { base: residualBase } : {}) };
   const trainStd = { ...train, x: standardiseRows(train.x, stats.x), y: standardiseRows(target, stats.y) };
   const trainer = createTrainer(cfg, data.ds, data.dt, req.runtime, stats);
-  const targetMean = featureStats(train.y, train.n, train.dt).mean;
+  // validation's mean predictor: the training targets' mean (the residual's stats are not it)
+  const targetMean = residualBase ? featureStats(train.y, train.n, train.dt).mean : stats.y.mean;
   const iterations = Math.ceil(train.n / cfg.batchSize);
   const epochs = cfg.iters != null ? Math.ceil(cfg.iters / iterations) : cfg.epochs;
   log(`${cfg.arch}: training steps on ${trainer.runtime}; ${epochs} epochs of ${iterations} iterations${cfg.timeMinutes ? `, at most ≈ ${cfg.timeMinutes} min` : ''}`);
