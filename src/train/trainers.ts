@@ -10,7 +10,7 @@ import { BN_MOMENTUM, seedStream } from '../nn/init.js';
 import { composeMapping, type MappingStats } from '../nn/mapping.js';
 import { buildMlp } from '../nn/mlp.js';
 import type { TrainConfig } from './config.js';
-import { accumulateAndApply, applyGradientSums, trainableVariables } from './gradient-accumulation.js';
+import { accumulateAndApply, applyGradientSums, trainableVariables, type ParamGroup } from './gradient-accumulation.js';
 import { ArrayAdam, arrayKernels, isArrayAdam } from './array-adam.js';
 import { adversarialLossSum, discriminatorLossSum, featureL2Sum, imageL2Sum, termWeight } from './losses.js';
 import type { PairedData } from './paired-data.js';
@@ -87,7 +87,8 @@ export class GanTrainer implements Trainer {
   private composed?: tf.LayersModel;
   private composedGenerator?: tf.LayersModel;
   private readonly onnx?: OnnxStepRunner;
-  private readonly gVariables: Set<string>;
+  /** each sub-step's parameter groups: which optimiser (looked up at each step) updates which variables */
+  private readonly groupNames: Record<Exclude<SubStep, 'stats'>, { optimizer: string; names: Set<string> }[]>;
   readonly runtime: string;
 
   /** `stats`: what the networks' inputs and targets were standardised with (the exported models undo it) */
@@ -105,7 +106,13 @@ export class GanTrainer implements Trainer {
     const adam = (lr: number, beta1 = 0.9) => (rt.ort ? new ArrayAdam(lr, beta1, 0.999) : tf.train.adam(lr, beta1, 0.999));
     // the joint step has its own Adam state, in two parameter groups: G at G's rate and betas, E at E's
     this.optimizers = { d: adam(cfg.lr.d, 0.5), g: adam(cfg.lr.g, 0.5), e: adam(cfg.lr.e), regG: adam(cfg.lr.g, 0.5), regE: adam(cfg.lr.e) };
-    this.gVariables = new Set(trainableVariables(this.g).map((v) => v.name));
+    const names = (...nets: tf.LayersModel[]) => new Set(trainableVariables(...nets).map((v) => v.name));
+    this.groupNames = {
+      d: [{ optimizer: 'd', names: names(this.d) }],
+      g: [{ optimizer: 'g', names: names(this.g) }],
+      e: [{ optimizer: 'e', names: names(this.e) }],
+      reg: [{ optimizer: 'regG', names: names(this.g) }, { optimizer: 'regE', names: names(this.e) }],
+    };
     if (rt.ort) this.onnx = new OnnxStepRunner(rt.ort, { g: this.g, d: this.d, e: this.e }, ds, dt, this.switches, cfg.lambda, rt.threads ?? 0);
     this.runtime = this.onnx ? 'onnxruntime' : 'tfjs';
   }
@@ -175,24 +182,19 @@ export class GanTrainer implements Trainer {
     return Object.entries(terms).reduce<tf.Scalar>((acc, [k, v]) => { const w = termWeight(k, this.cfg.lambda); return tf.add(acc, w === 1 ? v : tf.mul(w, v)); }, tf.scalar(0));
   }
 
-  /** The networks a sub-step trains, and its optimiser. */
-  private trained(kind: Exclude<SubStep, 'stats'>): { vars: tf.Variable[] } {
-    switch (kind) {
-      case 'd': return { vars: trainableVariables(this.d) };
-      case 'g': return { vars: trainableVariables(this.g) };
-      case 'e': return { vars: trainableVariables(this.e) };
-      case 'reg': return { vars: trainableVariables(this.g, this.e) };
-    }
+  /** A sub-step's parameter groups with their current optimisers. */
+  private groups(kind: Exclude<SubStep, 'stats'>): ParamGroup[] {
+    return this.groupNames[kind].map((g) => ({ optimizer: this.optimizers[g.optimizer], names: g.names }));
   }
 
-  /** A sub-step's parameter groups: each optimiser with the names of the variables it updates. */
-  private groups(kind: Exclude<SubStep, 'stats'>): { optimizer: tf.Optimizer; names: Set<string> }[] {
-    const names = (vars: tf.Variable[]) => new Set(vars.map((v) => v.name));
-    if (kind !== 'reg') return [{ optimizer: this.optimizers[kind], names: names(this.trained(kind).vars) }];
-    return [
-      { optimizer: this.optimizers.regG, names: this.gVariables },
-      { optimizer: this.optimizers.regE, names: names(trainableVariables(this.e)) },
-    ];
+  /** The variables a sub-step trains. */
+  private trained(kind: Exclude<SubStep, 'stats'>): tf.Variable[] {
+    switch (kind) {
+      case 'd': return trainableVariables(this.d);
+      case 'g': return trainableVariables(this.g);
+      case 'e': return trainableVariables(this.e);
+      case 'reg': return trainableVariables(this.g, this.e);
+    }
   }
 
   private stepTfjs(rows: number[], data: PairedData, switches: LossSwitches): Record<string, number> {
@@ -201,7 +203,7 @@ export class GanTrainer implements Trainer {
     const n = rows.length;
     const out: Record<string, number> = {};
     const sub = (kind: Exclude<SubStep, 'stats'>) => {
-      const { vars } = this.trained(kind);
+      const vars = this.trained(kind);
       const sums: Record<string, number> = {};
       const mean = accumulateAndApply(this.groups(kind), vars, parts, n, (p) => {
         const terms = this.lossTerms(kind, p);
