@@ -1,5 +1,6 @@
 import { checkOutputDir, MAPPER_OUTPUT } from '../io/output-policy.js';
 import { makeConfig, DEFAULT_CONFIG, RIDGE_GRID, type TrainConfig } from '../train/config.js';
+import { GAIN_GRID } from '../nn/output-gain.js';
 import { ARCHS } from '../train/presets.js';
 import { trainMapper } from '../train/train-mapper.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, numberOption, parse, required } from './args.js';
@@ -34,6 +35,9 @@ Usage: r3an train --source FS --target FS --out MAPPER [options]
                      Reg steps minimise one term each with their own Adam, which a weight would not change
   --val-fraction X   identities held out for validation each epoch (default ${DEFAULT_CONFIG.valFraction})
   --ridge-lambda X   ridge strength for --arch linear (default: the best of ${RIDGE_GRID.join(', ')} on validation)
+  --gain X|auto      output gain μ + X·(Ŷ − μ) around the target mean, which keeps typical gallery
+                     features from outranking the true mate (default auto: the best of ${GAIN_GRID.join(', ')} on
+                     validation; 1 = the mapping as trained)
   --checkpoint-minutes X   also checkpoint mid-epoch this often (default ${DEFAULT_CONFIG.checkpointMinutes})
   --resume           continue an interrupted run in --out exactly where it stopped
   --force            write into an --out that exists and holds something else (never replaces a mapper)
@@ -48,7 +52,7 @@ const OPTIONS = {
   epochs: { type: 'string' }, iters: { type: 'string' }, time: { type: 'string' }, pretrain: { type: 'string' }, batch: { type: 'string' }, 'micro-batch': { type: 'string' }, seed: { type: 'string' },
   'lr-d': { type: 'string' }, 'lr-g': { type: 'string' }, 'lr-e': { type: 'string' }, 'lr-fc': { type: 'string' },
   'lambda-rec': { type: 'string' }, 'lambda-adv': { type: 'string' },
-  'val-fraction': { type: 'string' }, 'ridge-lambda': { type: 'string' }, 'checkpoint-minutes': { type: 'string' },
+  'val-fraction': { type: 'string' }, 'ridge-lambda': { type: 'string' }, gain: { type: 'string' }, 'checkpoint-minutes': { type: 'string' },
   resume: { type: 'boolean' }, force: { type: 'boolean' }, 'stop-after': { type: 'string' }, ...BACKEND_OPTIONS,
 } as const;
 
@@ -67,6 +71,7 @@ function configFromArgs(v: Record<string, unknown>): TrainConfig {
     lambda: { rec: pick(numberOption(v, 'lambda-rec'), lambda.rec), adv: pick(numberOption(v, 'lambda-adv'), lambda.adv) },
     valFraction: pick(numberOption(v, 'val-fraction'), DEFAULT_CONFIG.valFraction),
     ridgeLambda: pick<number | 'auto'>(numberOption(v, 'ridge-lambda'), DEFAULT_CONFIG.ridgeLambda),
+    gain: v.gain === 'auto' ? 'auto' : pick<number | 'auto'>(numberOption(v, 'gain'), DEFAULT_CONFIG.gain),
     checkpointMinutes: pick(numberOption(v, 'checkpoint-minutes'), DEFAULT_CONFIG.checkpointMinutes),
   });
 }

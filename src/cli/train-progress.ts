@@ -14,7 +14,7 @@ export function consoleTrainEvents(config: TrainConfig, label = ''): TrainEvents
     onIteration: (samples, losses) => bar?.tick(1, () => `${(bar!.rate * samples).toFixed(1)} samples/s ${fmt(losses)}`),
     onEpochEnd: (rec) => {
       const v = rec.val;
-      const val = v ? ` | val${v.top1 != null ? ` top1=${v.top1.toFixed(4)} (${v.probes} probes${v.meanTop1 != null ? `; mean predictor ${v.meanTop1.toFixed(4)}` : ''})` : ''} cos=${v.cosine.toFixed(4)}${v.meanCosine != null ? ` (mean predictor ${v.meanCosine.toFixed(4)})` : ''}${v.centredCosine != null ? ` centred cos=${v.centredCosine.toFixed(4)}` : ''}` : '';
+      const val = v ? ` | val${v.top1 != null ? ` top1=${v.top1.toFixed(4)}${v.gain ? ` at gain ${v.gain}` : ''} (${v.probes} probes${v.distractors ? `, ${v.distractors} distractors` : ''}${v.meanTop1 != null ? `; mean predictor ${v.meanTop1.toFixed(4)}` : ''})` : ''} cos=${v.cosine.toFixed(4)}${v.meanCosine != null ? ` (mean predictor ${v.meanCosine.toFixed(4)})` : ''}${v.centredCosine != null ? ` centred cos=${v.centredCosine.toFixed(4)}` : ''}` : '';
       bar?.finish(); console.error(`${prefix}epoch ${rec.epoch}: ${fmt(rec.losses)}${val} [${formatDuration(rec.seconds)}]`);
     },
   };

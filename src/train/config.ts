@@ -34,6 +34,8 @@ export interface TrainConfig {
   /** ridge strength, or 'auto': the value of RIDGE_GRID with the best validation */
   ridgeLambda: number | 'auto';
   mlpHidden: number[];
+  /** output gain μ + g·(Ŷ − μ) (see nn/output-gain.ts), or 'auto': the value of GAIN_GRID with the best validation */
+  gain: number | 'auto';
   /** also checkpoint mid-epoch after this many minutes */
   checkpointMinutes: number;
 }
@@ -48,6 +50,7 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'arch'> = {
   valFraction: 0.1,
   ridgeLambda: 'auto',
   mlpHidden: [...DEFAULT_MLP_HIDDEN],
+  gain: 'auto',
   checkpointMinutes: 10,
 };
 
@@ -72,6 +75,7 @@ export function makeConfig(arch: string, overrides: Partial<Omit<TrainConfig, 'a
     if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${k} must be a finite number ≥ 0, got ${v}`);
   }
   if (!(c.valFraction >= 0 && c.valFraction < 1)) throw new Error(`valFraction must be in [0, 1), got ${c.valFraction}`);
+  if (c.gain !== 'auto' && !(Number.isFinite(c.gain) && c.gain > 0)) throw new Error(`gain must be a positive number or auto, got ${c.gain}`);
   if (!Number.isInteger(c.seed)) throw new Error(`seed must be an integer, got ${c.seed}`);
   return c;
 }

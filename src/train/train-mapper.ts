@@ -7,7 +7,8 @@ import { FeatureSet } from '../features/feature-set.js';
 import { ridgeModel, fitRidge } from '../nn/linear.js';
 import { featureStats, standardiseRows } from '../nn/standardise.js';
 import { exportMapper, MAPPER_JSON, readMapperManifest, writeMapperManifest, type MapperManifest } from '../mapper/mapper.js';
-import { epochOrder } from '../core/rng.js';
+import { epochOrder, shuffled } from '../core/rng.js';
+import { gatherRows } from '../features/rows.js';
 import { CHECKPOINT_DIR, readCheckpointState, restoreCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
 import { makeConfig, RIDGE_GRID, type TrainConfig } from './config.js';
 import { pairFeatureSets, splitForValidation, subset, type PairedData } from './paired-data.js';
@@ -15,8 +16,9 @@ import { AUTO_FAMILIES, isClosedForm, isGanArch, isResidual, needsCrops } from '
 import { fitProcrustes } from '../nn/procrustes.js';
 import { loadMapper } from '../mapper/mapper.js';
 import { createTrainer, type TrainerRuntime } from './trainers.js';
-import { isBetter, SELECTION_RULE, validate, type ValidationMetrics } from './validation.js';
+import { isBetter, SELECTION_RULE, validate, type ValidationContext, type ValidationMetrics } from './validation.js';
 import { predictRows } from '../nn/predict.js';
+import { GAIN_GRID, withOutputGain } from '../nn/output-gain.js';
 
 export interface TrainEvents {
   onLog?: (msg: string) => void;
@@ -79,14 +81,15 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
     training: { pairs: data.n, trainItems: train.n, valItems: val?.n ?? 0, backend: req.backend, finished: false },
   };
 
+  const ctx = validationContext(cfg, train);
   if (isClosedForm(cfg.arch)) {
     const t0 = Date.now();
-    const fit = fitClosedForm(cfg.arch, cfg, train, val, log);
+    const fit = fitClosedForm(cfg.arch, cfg, train, val, ctx, log);
     const v = fit.val;
     const rec: EpochRecord = { epoch: 0, losses: {}, ...(v ? { val: v } : {}), seconds: (Date.now() - t0) / 1000 };
     const config = fit.lambda != null ? { ...cfg, ridgeLambda: fit.lambda } : cfg;
     const manifest = { ...base, config, ...(fit.selection ? { selection: fit.selection } : {}), history: [rec], ...(v ? { metrics: { epoch: 0, val: v } } : {}), training: { ...base.training, finished: true } };
-    await exportMapper(req.out, manifest, { mapping: fit.model });
+    await exportWithGain(req.out, manifest, fit.model, ctx, v);
     req.events?.onEpochEnd?.(rec);
     fit.model.dispose();
     return { manifest: manifest as MapperManifest, ...(v ? { best: { epoch: 0, val: v } } : {}), finished: true };
@@ -96,7 +99,8 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
   let residualBase: tf.LayersModel | undefined;
   let target = train.y;
   if (isResidual(cfg.arch)) {
-    const fit = fitClosedForm('linear', cfg, train, val, log);
+    // the base is fitted without a gain: the gain applies to the whole mapping's output
+    const fit = fitClosedForm('linear', cfg, train, val, { ...ctx, gains: [1] }, log);
     residualBase = fit.model;
     residualBase.trainable = false;
     const fitted = predictRows(residualBase, train.x, train.ds);
@@ -107,8 +111,6 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
   const stats = { x: featureStats(train.x, train.n, train.ds), y: featureStats(target, train.n, train.dt), ...(residualBase ? { base: residualBase } : {}) };
   const trainStd = { ...train, x: standardiseRows(train.x, stats.x), y: standardiseRows(target, stats.y) };
   const trainer = createTrainer(cfg, data.ds, data.dt, req.runtime, stats);
-  // validation's mean predictor: the training targets' mean (the residual's stats are not it)
-  const targetMean = residualBase ? featureStats(train.y, train.n, train.dt).mean : stats.y.mean;
   const iterations = Math.ceil(train.n / cfg.batchSize);
   const epochs = cfg.iters != null ? Math.ceil(cfg.iters / iterations) : cfg.epochs;
   log(`${cfg.arch}: training steps on ${trainer.runtime}; ${epochs} epochs of ${iterations} iterations${cfg.timeMinutes ? `, at most ≈ ${cfg.timeMinutes} min` : ''}`);
@@ -167,7 +169,7 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
       }
       state.elapsedSeconds += (Date.now() - t0) / 1000;
       await trainer.recalibrate(recalibrationRows(order), trainStd);
-      const v = val ? validate(trainer.mapping(), val, targetMean) : undefined;
+      const v = val ? validate(trainer.mapping(), val, ctx) : undefined;
       const losses = Object.fromEntries(Object.entries(state.epochLossSums).map(([k, s]) => [k, s / train.n]));
       const rec: EpochRecord = { epoch: state.epoch + 1, iterations: (state.epoch + 1) * iterations, losses, ...(v ? { val: v } : {}), seconds: state.elapsedSeconds };
       state.history.push(rec);
@@ -178,7 +180,7 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
       timeUp = cfg.timeMinutes != null && state.elapsedSeconds >= cfg.timeMinutes * 60;
       const finished = state.epoch >= epochs || timeUp;
       const manifest = { ...base, history: state.history, training: { ...base.training, finished }, ...(state.best ? { metrics: { epoch: state.best.epoch, val: state.best.val } } : {}) };
-      if (improved) await exportMapper(req.out, manifest, { mapping: trainer.mapping(), ...(trainer.generator ? { generator: trainer.generator } : {}) });
+      if (improved) await exportWithGain(req.out, manifest, trainer.mapping(), ctx, v, trainer.generator);
       else writeManifestOnly(req.out, manifest);
       await saveCheckpoint(req.out, trainer, state);
       lastCheckpoint = Date.now();
@@ -195,19 +197,42 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
  * Ridge (λ from RIDGE_GRID by validation when 'auto') or Procrustes, fitted on the training pairs;
  * `selection` records the λ comparison when there was one.
  */
-function fitClosedForm(arch: 'linear' | 'procrustes', cfg: TrainConfig, train: PairedData, val: PairedData | undefined, log: (m: string) => void) {
-  const yMean = featureStats(train.y, train.n, train.dt).mean;
+function fitClosedForm(arch: 'linear' | 'procrustes', cfg: TrainConfig, train: PairedData, val: PairedData | undefined, ctx: ValidationContext, log: (m: string) => void) {
   const lambdas = arch === 'procrustes' ? [undefined] : cfg.ridgeLambda === 'auto' && val ? [...RIDGE_GRID] : [cfg.ridgeLambda === 'auto' ? 1e-3 : cfg.ridgeLambda];
   const candidates = lambdas.map((lambda) => {
     const model = ridgeModel(lambda == null ? fitProcrustes(train.x, train.y, train.n, train.ds, train.dt) : fitRidge(train.x, train.y, train.n, train.ds, train.dt, lambda));
-    const v = val ? validate(model, val, yMean) : undefined;
-    if (lambda != null && lambdas.length > 1) log(`ridge λ=${lambda}: val top1=${v?.top1?.toFixed(4) ?? '–'} centred cos=${v?.centredCosine?.toFixed(4) ?? '–'}`);
+    const v = val ? validate(model, val, ctx) : undefined;
+    if (lambda != null && lambdas.length > 1) log(`ridge λ=${lambda}: val top1=${v?.top1?.toFixed(4) ?? '–'}${v?.gain ? ` (gain ${v.gain})` : ''} centred cos=${v?.centredCosine?.toFixed(4) ?? '–'}`);
     return { label: lambda == null ? 'procrustes' : `λ=${lambda}`, lambda, model, v };
   });
   const best = candidates.reduce((a, b) => (b.v && a.v && isBetter(b.v, a.v) ? b : a));
   for (const c of candidates) if (c !== best) c.model.dispose();
   const selection = candidates.length > 1 ? { by: SELECTION_RULE, chosen: best.label, candidates: candidates.map((c) => ({ label: c.label, ...(c.v ? { val: c.v } : {}) })) } : undefined;
   return { model: best.model, lambda: best.lambda, val: best.v, selection };
+}
+
+/** Training-side rows validation searches among: at most this many target features of training people. */
+const VALIDATION_DISTRACTORS = 2000;
+
+/**
+ * What validation measures against: the training targets' mean, up to VALIDATION_DISTRACTORS target
+ * features of training identities (original rows; validation identities are disjoint from them) as
+ * distractors, and the output gains to choose from.
+ */
+function validationContext(cfg: TrainConfig, train: PairedData): ValidationContext {
+  const rows = shuffled(Array.from({ length: train.n }, (_, i) => i).filter((i) => train.original?.[i] ?? true), cfg.seed).slice(0, VALIDATION_DISTRACTORS);
+  return {
+    targetMean: featureStats(train.y, train.n, train.dt).mean,
+    distractors: gatherRows(train.y, train.dt, rows.sort((a, b) => a - b)),
+    gains: cfg.gain === 'auto' ? GAIN_GRID : [cfg.gain],
+  };
+}
+
+/** Exports `mapping` with the output gain validation chose (the gain layer is the export's own). */
+async function exportWithGain(dir: string, manifest: Parameters<typeof exportMapper>[1], mapping: tf.LayersModel, ctx: ValidationContext, v: ValidationMetrics | undefined, generator?: tf.LayersModel): Promise<void> {
+  const gained = withOutputGain(mapping, ctx.targetMean!, v?.gain ?? 1);
+  try { await exportMapper(dir, manifest, { mapping: gained, ...(generator ? { generator } : {}) }); }
+  finally { if (gained !== mapping) gained.getLayer('output_gain').dispose(); }
 }
 
 /** Rows for batch-norm recalibration: up to 1024 of the epoch's samples. */

@@ -11,6 +11,7 @@ import { composeMapping, type MappingStats } from '../../src/nn/mapping.js';
 import { featureStats } from '../../src/nn/standardise.js';
 import { fitRidge, ridgeModel } from '../../src/nn/linear.js';
 import { fitProcrustes } from '../../src/nn/procrustes.js';
+import { withOutputGain } from '../../src/nn/output-gain.js';
 import { loadLayersModelFromDir, saveLayersModel } from '../../src/io/model-files.js';
 import { createMappingRunner } from '../../src/mapper/onnx-runtime.js';
 import { loadOnnxRuntime } from '../../src/backend/onnxruntime.js';
@@ -54,6 +55,10 @@ const builders: Record<string, () => tf.LayersModel> = {
     const x = tf.randomNormal([200, ds], 0, 1, 'float32', 6).dataSync() as Float32Array, y = tf.randomNormal([200, dt], 0, 1, 'float32', 7).dataSync() as Float32Array;
     const s = seedStream(8); const inner = [buildGenerator(ds, s), buildExtractor(dt, s)]; inner.forEach(randomiseBatchNorm);
     return composeMapping(inner, { ...randomStats(), base: ridgeModel(fitRidge(x, y, 200, ds, dt)) });
+  },
+  'procrustes with output gain': () => {
+    const x = tf.randomNormal([200, ds], 0, 1, 'float32', 9).dataSync() as Float32Array, y = tf.randomNormal([200, dt], 0.4, 1, 'float32', 10).dataSync() as Float32Array;
+    return withOutputGain(ridgeModel(fitProcrustes(x, y, 200, ds, dt)), featureStats(y, 200, dt).mean, 3);
   },
   r3an: () => { const s = seedStream(4); const inner = [buildGenerator(ds, s), buildExtractor(dt, s)]; inner.forEach(randomiseBatchNorm); return composeMapping(inner, randomStats()); },
 };

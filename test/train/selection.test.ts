@@ -30,7 +30,7 @@ test('validate: the mean predictor scores a high raw cosine but a centred cosine
   // a "mapping" that always outputs the mean: zero kernel, bias = mean
   const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [8], units: 8, kernelInitializer: 'zeros', biasInitializer: tf.initializers.constant({ value: 0 }) })] });
   m.layers[0].setWeights([tf.zeros([8, 8]), tf.tensor1d(mean)]);
-  const v = validate(m, val, mean);
+  const v = validate(m, val, { targetMean: mean });
   assert.ok(Math.abs(v.cosine - v.meanCosine!) < 1e-5, `mapping = mean predictor: ${v.cosine} vs ${v.meanCosine}`);
   assert.ok(Math.abs(v.centredCosine!) < 1e-3, `centred cosine ${v.centredCosine}`);
 });
