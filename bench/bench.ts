@@ -17,8 +17,8 @@ import { isArrayAdam } from '../src/train/array-adam.js';
 import { mapRows } from '../src/mapper/map-rows.js';
 import { createMappingRunner } from '../src/mapper/onnx-runtime.js';
 import { chooseRuntime, type Ort } from '../src/backend/onnxruntime.js';
-import { Tape } from '../src/train/onnx/tape.js';
-import { encodeOnnxModel } from '../src/io/onnx-proto.js';
+import { Tape } from '../src/onnx/tape.js';
+import { encodeOnnxModel } from '../src/onnx/proto.js';
 
 const USAGE = `usage: node dist/bench/bench.js [options]
   --configs LIST      onnx-N (onnxruntime training graphs and map, N threads), wasm-N (TF.js wasm), cpu (TF.js JS)  [wasm-2]
@@ -29,14 +29,25 @@ const USAGE = `usage: node dist/bench/bench.js [options]
   --dim D             source and target feature dimension  [512]
   --skip-train        measure map (and the ceiling) only`;
 
-const { values } = parseArgs({ options: {
-  iters: { type: 'string', default: '3' }, dim: { type: 'string', default: '512' },
-  configs: { type: 'string', default: 'wasm-2' }, batches: { type: 'string', default: '64' },
-  'map-batch': { type: 'string', default: '256' }, 'micro-batch': { type: 'string', default: '32' },
-  'skip-train': { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
-} });
-if (values.help) { console.log(USAGE); process.exit(0); }
-const iters = Number(values.iters), dim = Number(values.dim), mapBatch = Number(values['map-batch']);
+const { values } = parseArgs({
+  options: {
+    iters: { type: 'string', default: '3' },
+    dim: { type: 'string', default: '512' },
+    configs: { type: 'string', default: 'wasm-2' },
+    batches: { type: 'string', default: '64' },
+    'map-batch': { type: 'string', default: '256' },
+    'micro-batch': { type: 'string', default: '32' },
+    'skip-train': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const iters = Number(values.iters),
+  dim = Number(values.dim),
+  mapBatch = Number(values['map-batch']);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 /** Multiply-adds of one forward pass per sample, from the layers' own shapes (conv, transposed conv, dense). */
@@ -46,9 +57,13 @@ function forwardMacs(model: tf.LayersModel): number {
     const cls = layer.getClassName();
     const w = layer.getWeights()[0];
     if (!w) continue;
-    if (cls === 'Conv2D' || cls === 'DepthwiseConv2D') { const out = layer.outputShape as number[]; macs += out[1] * out[2] * w.size; }
-    else if (cls === 'Conv2DTranspose') { const inp = layer.input as tf.SymbolicTensor; macs += (inp.shape[1] ?? 1) * (inp.shape[2] ?? 1) * w.size; }
-    else if (cls === 'Dense') macs += w.size;
+    if (cls === 'Conv2D' || cls === 'DepthwiseConv2D') {
+      const out = layer.outputShape as number[];
+      macs += out[1] * out[2] * w.size;
+    } else if (cls === 'Conv2DTranspose') {
+      const inp = layer.input as tf.SymbolicTensor;
+      macs += (inp.shape[1] ?? 1) * (inp.shape[2] ?? 1) * w.size;
+    } else if (cls === 'Dense') macs += w.size;
   }
   return macs;
 }
@@ -66,42 +81,78 @@ if (configs.length > 1) {
 
 /** onnxruntime's best GFLOP/s on a 2048³ dense matrix product: the practical ceiling for any layer on these threads. */
 async function gemmCeiling(ort: Ort, threads: number): Promise<number> {
-  const n = 2048, t = new Tape();
+  const n = 2048,
+    t = new Tape();
   t.output(t.op('MatMul', [t.input('a', [n, n]), t.input('b', [n, n])], [n, n]), 'c');
-  const session = await ort.InferenceSession.create(encodeOnnxModel(t.graph('gemm')), { executionProviders: ['cpu'], intraOpNumThreads: threads });
-  const feeds = { a: new ort.Tensor('float32', Float32Array.from({ length: n * n }, () => Math.random()), [n, n]), b: new ort.Tensor('float32', Float32Array.from({ length: n * n }, () => Math.random()), [n, n]) };
+  const session = await ort.InferenceSession.create(encodeOnnxModel(t.graph('gemm')), {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+  });
+  const feeds = {
+    a: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: n * n }, () => Math.random()),
+      [n, n],
+    ),
+    b: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: n * n }, () => Math.random()),
+      [n, n],
+    ),
+  };
   await session.run(feeds);
   // a ceiling is a best case: the fastest of several runs (this machine's timings vary by ±15% run to run)
   let best = Infinity;
-  for (let i = 0; i < 8; i++) { const t0 = performance.now(); await session.run(feeds); best = Math.min(best, (performance.now() - t0) / 1000); }
+  for (let i = 0; i < 8; i++) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
   await session.release();
   return (2 * n ** 3) / best / 1e9;
 }
 
 let peakRss = 0;
-const sampleRss = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss); };
+const sampleRss = () => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+};
 
 for (const cfgName of configs) {
   const [backend, threadsStr] = cfgName.split('-');
   const threads = Number(threadsStr ?? 1);
   const onnx = backend === 'onnx';
-  const info = await initBackend({ backend: onnx ? 'wasm' : backend as 'wasm' | 'cpu', threads: onnx ? 1 : threads });
+  const info = await initBackend({ backend: onnx ? 'wasm' : (backend as 'wasm' | 'cpu'), threads: onnx ? 1 : threads });
   const ort = onnx ? await chooseRuntime('auto') : null;
-  if (onnx && !ort) { console.log(`${cfgName}: skipped, onnxruntime-node is not installed`); continue; }
+  if (onnx && !ort) {
+    console.log(`${cfgName}: skipped, onnxruntime-node is not installed`);
+    continue;
+  }
   const plural = (n: number) => `${n} thread${n > 1 ? 's' : ''}`;
   const label = onnx ? `onnxruntime(${plural(threads)})` : `${info.name}${info.name === 'wasm' ? `(${plural(info.threads)})` : ''}`;
   const ceiling = ort ? await gemmCeiling(ort, threads) : 0;
   if (ort) console.log(`ceiling ${label.padEnd(16)}: ${ceiling.toFixed(1)} GFLOP/s on a 2048³ matrix product`);
-  const ofCeiling = (gflops: number) => (ceiling ? `, ${(100 * gflops / ceiling).toFixed(0)}% of the ceiling` : '');
+  const ofCeiling = (gflops: number) => (ceiling ? `, ${((100 * gflops) / ceiling).toFixed(0)}% of the ceiling` : '');
   for (const batch of values.batches!.split(',').map(Number)) {
-    const trainer = new GanTrainer(makeConfig('r3an', { batchSize: batch, microBatch: Math.min(batch, Number(values['micro-batch'])) }), dim, dim, { ort, threads });
-    const g = trainer.nets.generator, d = trainer.nets.discriminator, e = trainer.nets.extractor;
+    const trainer = new GanTrainer(
+      makeConfig('r3an', { batchSize: batch, microBatch: Math.min(batch, Number(values['micro-batch'])) }),
+      dim,
+      dim,
+      { ort, threads },
+    );
+    const g = trainer.nets.generator,
+      d = trainer.nets.discriminator,
+      e = trainer.nets.extractor;
     // forward+backward ≈ 3× forward. Per iteration: G forward in the D step, forward+backward in the G and
     // joint steps (7×); D forward+backward on real and fake, and again in the G step (9×); E in the E and joint steps (6×).
     const macsPerSample = 7 * forwardMacs(g) + 9 * forwardMacs(d) + 6 * forwardMacs(e);
     const data = {
-      n: batch, ds: dim, dt: dim, identities: [], paths: [],
-      x: Float32Array.from({ length: batch * dim }, () => Math.random() - 0.5), y: Float32Array.from({ length: batch * dim }, () => Math.random() - 0.5),
+      n: batch,
+      ds: dim,
+      dt: dim,
+      identities: [],
+      paths: [],
+      x: Float32Array.from({ length: batch * dim }, () => Math.random() - 0.5),
+      y: Float32Array.from({ length: batch * dim }, () => Math.random() - 0.5),
       crops: Uint8Array.from({ length: batch * 56 * 56 * 3 }, () => Math.random() * 255),
     };
     const rows = Array.from({ length: batch }, (_, i) => i);
@@ -109,12 +160,24 @@ for (const cfgName of configs) {
       const tw = performance.now();
       await trainer.step(rows, data); // warm-up (onnxruntime: graph building and session creation)
       const adam = trainer.optimizers.d;
-      const optimiser = isArrayAdam(adam) ? `, Adam in ${adam.native ? "r3an's native kernel" : 'JS (native kernel not built)'}` : ', Adam on TF.js';
-      console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: warm-up step ${((performance.now() - tw) / 1000).toFixed(1)} s${optimiser}`);
+      const optimiser = isArrayAdam(adam)
+        ? `, Adam in ${adam.native ? "r3an's native kernel" : 'JS (native kernel not built)'}`
+        : ', Adam on TF.js';
+      console.log(
+        `train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: warm-up step ${((performance.now() - tw) / 1000).toFixed(1)} s${optimiser}`,
+      );
       const times: number[] = [];
-      for (let i = 0; i < iters; i++) { const t0 = performance.now(); await trainer.step(rows, data); times.push((performance.now() - t0) / 1000); sampleRss(); }
-      const s = median(times), gflops = 2 * macsPerSample * batch / s / 1e9;
-      console.log(`train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: ${s.toFixed(2)} s/iter  ${(batch / s).toFixed(1)} samples/s  ${gflops.toFixed(1)} GFLOP/s (≈${(macsPerSample / 1e6).toFixed(0)} M MACs/sample/iter${ofCeiling(gflops)})  peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GB`);
+      for (let i = 0; i < iters; i++) {
+        const t0 = performance.now();
+        await trainer.step(rows, data);
+        times.push((performance.now() - t0) / 1000);
+        sampleRss();
+      }
+      const s = median(times),
+        gflops = (2 * macsPerSample * batch) / s / 1e9;
+      console.log(
+        `train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: ${s.toFixed(2)} s/iter  ${(batch / s).toFixed(1)} samples/s  ${gflops.toFixed(1)} GFLOP/s (≈${(macsPerSample / 1e6).toFixed(0)} M MACs/sample/iter${ofCeiling(gflops)})  peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GB`,
+      );
     }
     // untrained batch norms (moving mean 0, variance 1) map everything to ≈ 0, which would make the
     // onnxruntime-vs-TF.js check below vacuous: without training steps, estimate their statistics first
@@ -125,18 +188,36 @@ for (const cfgName of configs) {
     if (!onnx) {
       mapRows(mapping, x, dim, dim, true);
       const mt: number[] = [];
-      for (let i = 0; i < iters; i++) { const t0 = performance.now(); mapRows(mapping, x, dim, dim, true); mt.push((performance.now() - t0) / 1000); }
+      for (let i = 0; i < iters; i++) {
+        const t0 = performance.now();
+        mapRows(mapping, x, dim, dim, true);
+        mt.push((performance.now() - t0) / 1000);
+      }
       const ms = median(mt);
-      console.log(`map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / ms).toFixed(0)} features/s  ${(2 * fwd * mapBatch / ms / 1e9).toFixed(1)} GFLOP/s (${(fwd / 1e6).toFixed(0)} M MACs/feature)`);
+      console.log(
+        `map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / ms).toFixed(0)} features/s  ${((2 * fwd * mapBatch) / ms / 1e9).toFixed(1)} GFLOP/s (${(fwd / 1e6).toFixed(0)} M MACs/feature)`,
+      );
     } else {
       const runner = await createMappingRunner(mapping, 'onnx', threads);
       const ref = mapRows(mapping, x, dim, dim, false);
       const y = await runner.run(x, dim, dim, false);
-      let diff = 0, scale = 0; for (let i = 0; i < y.length; i++) { diff = Math.max(diff, Math.abs(y[i] - ref[i])); scale = Math.max(scale, Math.abs(ref[i])); }
+      let diff = 0,
+        scale = 0;
+      for (let i = 0; i < y.length; i++) {
+        diff = Math.max(diff, Math.abs(y[i] - ref[i]));
+        scale = Math.max(scale, Math.abs(ref[i]));
+      }
       const ot: number[] = [];
-      for (let i = 0; i < Math.max(iters, 5); i++) { const t0 = performance.now(); await runner.run(x, dim, dim, true); ot.push((performance.now() - t0) / 1000); }
-      const os_ = median(ot), gflops = 2 * fwd * mapBatch / os_ / 1e9;
-      console.log(`map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / os_).toFixed(0)} features/s  ${gflops.toFixed(1)} GFLOP/s (${(fwd / 1e6).toFixed(0)} M MACs/feature${ofCeiling(gflops)}; at the ceiling: ${(ceiling * 1e9 / (2 * fwd)).toFixed(0)} features/s)  max |onnx − tfjs| ${diff.toExponential(1)} (max |tfjs| ${scale.toExponential(1)})`);
+      for (let i = 0; i < Math.max(iters, 5); i++) {
+        const t0 = performance.now();
+        await runner.run(x, dim, dim, true);
+        ot.push((performance.now() - t0) / 1000);
+      }
+      const os_ = median(ot),
+        gflops = (2 * fwd * mapBatch) / os_ / 1e9;
+      console.log(
+        `map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / os_).toFixed(0)} features/s  ${gflops.toFixed(1)} GFLOP/s (${(fwd / 1e6).toFixed(0)} M MACs/feature${ofCeiling(gflops)}; at the ceiling: ${((ceiling * 1e9) / (2 * fwd)).toFixed(0)} features/s)  max |onnx − tfjs| ${diff.toExponential(1)} (max |tfjs| ${scale.toExponential(1)})`,
+      );
       await runner.dispose();
     }
     await trainer.dispose();

@@ -7,11 +7,19 @@ import { topKSimilarities } from '../src/eval/topk.js';
 import { l2NormalizeRows } from '../src/eval/similarity.js';
 import { mulberry32 } from '../src/core/rng.js';
 
-const { values } = parseArgs({ options: {
-  sizes: { type: 'string', default: '10000,100000,1000000' }, probes: { type: 'string', default: '500' },
-  dim: { type: 'string', default: '512' }, k: { type: 'string', default: '10' }, threads: { type: 'string', default: '2' }, backend: { type: 'string', default: 'wasm' },
-} });
-const dim = Number(values.dim), k = Number(values.k), np = Number(values.probes);
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10000,100000,1000000' },
+    probes: { type: 'string', default: '500' },
+    dim: { type: 'string', default: '512' },
+    k: { type: 'string', default: '10' },
+    threads: { type: 'string', default: '2' },
+    backend: { type: 'string', default: 'wasm' },
+  },
+});
+const dim = Number(values.dim),
+  k = Number(values.k),
+  np = Number(values.probes);
 const info = await initBackend({ backend: values.backend as 'wasm' | 'cpu', threads: Number(values.threads) });
 console.log(`backend ${info.name}${info.name === 'wasm' ? ` (${info.threads} threads)` : ''}, ${dim}-d, top-${k}, ${np} probes`);
 
@@ -33,6 +41,8 @@ for (const n of values.sizes!.split(',').map(Number)) {
   topKSimilarities(probes, set, dim, k);
   const s = (performance.now() - t0) / 1000;
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  console.log(`| ${n.toLocaleString('en')} | ${s.toFixed(2)} | ${(np / s).toFixed(1)} | ${((2 * np * n * dim) / s / 1e9).toFixed(1)} | ${(peakRss / 2 ** 30).toFixed(2)} GB |`);
+  console.log(
+    `| ${n.toLocaleString('en')} | ${s.toFixed(2)} | ${(np / s).toFixed(1)} | ${((2 * np * n * dim) / s / 1e9).toFixed(1)} | ${(peakRss / 2 ** 30).toFixed(2)} GB |`,
+  );
 }
 process.exit(0);

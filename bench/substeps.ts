@@ -15,7 +15,7 @@ import { FACE_SIZE } from '../src/core/face-size.js';
 import { seedStream } from '../src/nn/init.js';
 import { mulberry32 } from '../src/core/rng.js';
 import { makeConfig } from '../src/train/config.js';
-import { TABLE3 } from '../src/train/presets.js';
+import { lossSwitches } from '../src/train/architectures.js';
 import { buildSubStep, INPUT_FACES, INPUT_X, INPUT_Y, type StepPlan, type SubStep } from '../src/train/onnx/step-graphs.js';
 
 const USAGE = `usage: node dist/bench/substeps.js [options]
@@ -26,17 +26,32 @@ const USAGE = `usage: node dist/bench/substeps.js [options]
   --dim D          source and target feature dimension  [512]
   --against DIR    another build's dist/ folder: its graphs alternate with this build's`;
 
-const { values } = parseArgs({ options: {
-  steps: { type: 'string', default: 'd,g,e,reg' }, threads: { type: 'string', default: '2' },
-  'micro-batch': { type: 'string', default: '32' }, runs: { type: 'string', default: '10' },
-  dim: { type: 'string', default: '512' }, against: { type: 'string' }, help: { type: 'boolean', default: false },
-} });
-if (values.help) { console.log(USAGE); process.exit(0); }
-const threads = Number(values.threads), n = Number(values['micro-batch']), runs = Number(values.runs), dim = Number(values.dim);
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: 'd,g,e,reg' },
+    threads: { type: 'string', default: '2' },
+    'micro-batch': { type: 'string', default: '32' },
+    runs: { type: 'string', default: '10' },
+    dim: { type: 'string', default: '512' },
+    against: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const threads = Number(values.threads),
+  n = Number(values['micro-batch']),
+  runs = Number(values.runs),
+  dim = Number(values.dim);
 
 await initBackend({ backend: 'wasm', threads: 1 });
 const ort = await loadOnnxRuntime();
-if (!ort) { console.log('onnxruntime-node is not installed: nothing to time'); process.exit(0); }
+if (!ort) {
+  console.log('onnxruntime-node is not installed: nothing to time');
+  process.exit(0);
+}
 const cfg = makeConfig('r3an');
 const seeds = seedStream(3);
 const nets = { g: buildGenerator(dim, seeds), d: buildDiscriminator(seeds), e: buildExtractor(dim, seeds) };
@@ -48,16 +63,26 @@ if (values.against) {
 }
 const rand = mulberry32(11);
 const data = (len: number, scale: number) => Float32Array.from({ length: len }, () => (rand() - 0.5) * scale);
-const inputs: Record<string, Float32Array> = { [INPUT_X]: data(n * dim, 1), [INPUT_Y]: data(n * dim, 1), [INPUT_FACES]: data(n * FACE_SIZE * FACE_SIZE * 3, 2) };
+const inputs: Record<string, Float32Array> = {
+  [INPUT_X]: data(n * dim, 1),
+  [INPUT_Y]: data(n * dim, 1),
+  [INPUT_FACES]: data(n * FACE_SIZE * FACE_SIZE * 3, 2),
+};
 const shapes: Record<string, number[]> = { [INPUT_X]: [n, dim], [INPUT_Y]: [n, dim], [INPUT_FACES]: [n, FACE_SIZE, FACE_SIZE, 3] };
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
-console.log(`sub-step graphs, micro-batch ${n}, ${threads} thread(s), ${runs} runs each${builds.length > 1 ? ', builds alternated' : ''}: median ms (loss sums)`);
+console.log(
+  `sub-step graphs, micro-batch ${n}, ${threads} thread(s), ${runs} runs each${builds.length > 1 ? ', builds alternated' : ''}: median ms (loss sums)`,
+);
 for (const kind of values.steps!.split(',') as SubStep[]) {
   const made: { session: InferenceSession; feeds: Record<string, InstanceType<NonNullable<typeof ort>['Tensor']>>; plan: StepPlan }[] = [];
   for (const [, build] of builds) {
-    const plan = build(kind, nets, n, dim, dim, TABLE3.r3an, cfg.lambda);
-    const session = await ort.InferenceSession.create(plan.bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: threads });
+    const plan = build(kind, nets, n, dim, dim, lossSwitches('r3an'), cfg.lambda);
+    const session = await ort.InferenceSession.create(plan.bytes, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+    });
     const feeds: Record<string, InstanceType<NonNullable<typeof ort>['Tensor']>> = {};
     for (const name of plan.data) feeds[name] = new ort.Tensor('float32', inputs[name], shapes[name]);
     for (const w of plan.weights) feeds[w.input] = new ort.Tensor('float32', w.variable.dataSync() as Float32Array, w.variable.shape);
@@ -74,7 +99,9 @@ for (const kind of values.steps!.split(',') as SubStep[]) {
       const t0 = performance.now();
       const out = await made[i].session.run(made[i].feeds);
       times[i].push(performance.now() - t0);
-      losses[i] = Object.keys(made[i].plan.lossOutputs).map((name) => (out[name].data as Float32Array)[0].toPrecision(6)).join(', ');
+      losses[i] = Object.keys(made[i].plan.lossOutputs)
+        .map((name) => (out[name].data as Float32Array)[0].toPrecision(6))
+        .join(', ');
     }
   }
   const cells = builds.map(([label], i) => `${label}: ${median(times[i]).toFixed(0)} (${losses[i]})`);

@@ -7,15 +7,31 @@ export { loadMapperFromUrl as loadMapper, MapperLoadError, type Mapper, type Map
 
 /** Cosine similarity of two descriptors (both are L2-normalised by the mapper and by the models). */
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { s += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+  let s = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    s += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
   return na && nb ? s / Math.sqrt(na * nb) : 0;
 }
 
 /** The best matches of a descriptor in a gallery of labelled descriptors, highest cosine first. */
-export function bestMatches(query: ArrayLike<number>, gallery: ReadonlyArray<{ label: string; descriptor: ArrayLike<number> }>, k = 3): { label: string; score: number }[] {
-  return gallery.map((g) => ({ label: g.label, score: cosine(query, g.descriptor) })).sort((x, y) => y.score - x.score).slice(0, k);
+export function bestMatches(
+  query: ArrayLike<number>,
+  gallery: ReadonlyArray<{ label: string; descriptor: ArrayLike<number> }>,
+  k = 3,
+): { label: string; score: number }[] {
+  return gallery
+    .map((g) => ({ label: g.label, score: cosine(query, g.descriptor) }))
+    .sort((x, y) => y.score - x.score)
+    .slice(0, k);
 }
 
 /** The TF.js backend the page runs on ('webgl' where available, else 'cpu'). */
-export async function ready(): Promise<string> { await tf.ready(); return tf.getBackend(); }
+export async function ready(): Promise<string> {
+  await tf.ready();
+  return tf.getBackend();
+}

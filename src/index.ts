@@ -17,15 +17,25 @@ import type { ModelLineage } from './features/feature-set.js';
 
 export type { Mapper, MapperInfo } from './mapper/portable-mapper.js';
 export { MapperLoadError } from './mapper/portable-mapper.js';
-export { FeatureSet, FeatureSetStreamWriter, writeFeatureSet, FeatureSetError, type FeatureItem, type ModelLineage, type NewFeatureSet } from './features/feature-set.js';
+export {
+  FeatureSet,
+  FeatureSetStreamWriter,
+  writeFeatureSet,
+  FeatureSetError,
+  type FeatureItem,
+  type ModelLineage,
+  type NewFeatureSet,
+} from './features/feature-set.js';
 export { closedSetIdentification, identificationWithDistractors, type IdentificationResult } from './eval/identification.js';
 export { scorePairs, kFoldAccuracy, tarAtFar, roc, samplePairs } from './eval/verification.js';
 export type { TrainConfig } from './train/config.js';
-export type { Arch } from './train/presets.js';
+export type { Arch } from './train/architectures.js';
 export type { BackendOptions } from './backend/backend.js';
 
 /** Chooses and starts the TF.js backend (wasm by default, with threads in Node when asked). */
-export async function useBackend(opts: BackendOptions = {}): Promise<void> { await initBackend(opts); }
+export async function useBackend(opts: BackendOptions = {}): Promise<void> {
+  await initBackend(opts);
+}
 
 /** A mapper from a directory written by `r3an train` (Node) or from its URL (http://, https://). */
 export async function loadMapper(dirOrUrl: string): Promise<Mapper> {
@@ -35,17 +45,32 @@ export async function loadMapper(dirOrUrl: string): Promise<Mapper> {
 }
 
 /** The feature set in `dir` (validated; rows are read on demand). */
-export function readFeatureSet(dir: string): FeatureSet { return FeatureSet.open(dir); }
+export function readFeatureSet(dir: string): FeatureSet {
+  return FeatureSet.open(dir);
+}
 
 /** Maps a whole stored gallery into the mapper's target space, written atomically to `outDir`. */
-export async function mapFeatureSet(mapperDir: string, inDir: string, outDir: string, opts: { runtime?: 'auto' | 'onnx' | 'tfjs'; threads?: number } = {}): Promise<void> {
+export async function mapFeatureSet(
+  mapperDir: string,
+  inDir: string,
+  outDir: string,
+  opts: { runtime?: 'auto' | 'onnx' | 'tfjs'; threads?: number } = {},
+): Promise<void> {
   await initBackend();
   const mapper = await loadMapperDir(mapperDir);
   const runner = await createMappingRunner(mapper.mapping, opts.runtime ?? 'auto', opts.threads);
-  try { await mapSet(mapper, runner, FeatureSet.open(inDir), outDir); } finally { await runner.dispose(); mapper.mapping.dispose(); }
+  try {
+    await mapSet(mapper, runner, FeatureSet.open(inDir), outDir);
+  } finally {
+    await runner.dispose();
+    mapper.mapping.dispose();
+  }
 }
 
-export interface Embedder { readonly lineage: ModelLineage; embed(image: string | RgbImage): Promise<FaceEmbedding | null> }
+export interface Embedder {
+  readonly lineage: ModelLineage;
+  embed(image: string | RgbImage): Promise<FaceEmbedding | null>;
+}
 
 /** A zoo model (`r3an models` lists them) or your own model's spec file, ready to embed images. */
 export async function createEmbedder(model: string): Promise<Embedder> {
@@ -56,14 +81,38 @@ export async function createEmbedder(model: string): Promise<Embedder> {
   return { lineage: e.lineage, embed: async (image) => e.embed(typeof image === 'string' ? await decodeRgb(image) : image) };
 }
 
-export interface TrainProgress { epoch: number; iterations?: number; losses: Record<string, number>; val?: { top1?: number; cosine: number } }
+export interface TrainProgress {
+  epoch: number;
+  iterations?: number;
+  losses: Record<string, number>;
+  val?: { top1?: number; cosine: number };
+}
 
 /** Trains a mapper from `source` to `target` feature sets (paired by image path) into `out`. */
-export async function trainMapper(source: string, target: string, out: string, config: Partial<TrainConfig> & { arch?: string } = {}, opts: { onProgress?: (p: TrainProgress) => void; resume?: boolean } = {}): Promise<TrainResult> {
+export async function trainMapper(
+  source: string,
+  target: string,
+  out: string,
+  config: Partial<TrainConfig> & { arch?: string } = {},
+  opts: { onProgress?: (p: TrainProgress) => void; resume?: boolean } = {},
+): Promise<TrainResult> {
   const backend = await initBackend();
   const { arch = 'r3an', ...rest } = config;
   return runTraining({
-    source, target, out, config: makeConfig(arch, rest), backend: backend.name, resume: opts.resume,
-    events: { onEpochEnd: (r) => opts.onProgress?.({ epoch: r.epoch, ...(r.iterations != null ? { iterations: r.iterations } : {}), losses: r.losses, ...(r.val ? { val: r.val } : {}) }) },
+    source,
+    target,
+    out,
+    config: makeConfig(arch, rest),
+    backend: backend.name,
+    resume: opts.resume,
+    events: {
+      onEpochEnd: (r) =>
+        opts.onProgress?.({
+          epoch: r.epoch,
+          ...(r.iterations != null ? { iterations: r.iterations } : {}),
+          losses: r.losses,
+          ...(r.val ? { val: r.val } : {}),
+        }),
+    },
   });
 }

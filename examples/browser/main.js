@@ -13,7 +13,8 @@ async function getJson(url) {
 
 async function run() {
   const status = $('status');
-  status.className = ''; status.textContent = 'loading…';
+  status.className = '';
+  status.textContent = 'loading…';
   try {
     const backend = await ready();
     const mapper = await loadMapper(new URL($('mapper').value, location.href).href);
@@ -23,24 +24,41 @@ async function run() {
     const mapped = mapper.map(probes.map((p) => p.descriptor));
     const ms = performance.now() - t0;
     const body = $('results').querySelector('tbody');
-    body.replaceChildren(...probes.map((p, i) => {
-      const tr = document.createElement('tr');
-      const matches = bestMatches(mapped[i], gallery, 3);
-      for (const text of [p.label, `[${Array.from(mapped[i].slice(0, 4), (v) => v.toFixed(3)).join(', ')}, …]`, matches.map((m) => `${m.label} (${m.score.toFixed(3)})`).join(', ')]) {
-        const td = document.createElement('td'); td.textContent = text; tr.append(td);
-      }
-      return tr;
-    }));
+    body.replaceChildren(
+      ...probes.map((p, i) => {
+        const tr = document.createElement('tr');
+        const matches = bestMatches(mapped[i], gallery, 3);
+        for (const text of [
+          p.label,
+          `[${Array.from(mapped[i].slice(0, 4), (v) => v.toFixed(3)).join(', ')}, …]`,
+          matches.map((m) => `${m.label} (${m.score.toFixed(3)})`).join(', '),
+        ]) {
+          const td = document.createElement('td');
+          td.textContent = text;
+          tr.append(td);
+        }
+        return tr;
+      }),
+    );
     $('results').hidden = false;
     status.className = 'ok';
     status.textContent = `${mapper.source.id} → ${mapper.target.id} (${mapper.arch}): ${probes.length} descriptors mapped in ${ms.toFixed(1)} ms on TF.js ${backend}`;
-    window.r3anResult = { mapped: mapped.map((m) => Array.from(m)), matches: mapped.map((m) => bestMatches(m, gallery, 1)[0]?.label), ms, backend };
+    window.r3anResult = {
+      mapped: mapped.map((m) => Array.from(m)),
+      matches: mapped.map((m) => bestMatches(m, gallery, 1)[0]?.label),
+      ms,
+      backend,
+    };
     mapper.dispose();
   } catch (e) {
-    status.className = 'err'; status.textContent = String(e.message ?? e);
+    status.className = 'err';
+    status.textContent = String(e.message ?? e);
     window.r3anResult = { error: String(e.message ?? e) };
   }
 }
 
-$('form').addEventListener('submit', (e) => { e.preventDefault(); run(); });
+$('form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  run();
+});
 run();

@@ -18,13 +18,24 @@ let ort: Ort | null | undefined;
  */
 function removeTelemetryLogAtExit(): void {
   const file = path.join(os.tmpdir(), `mat-debug-${process.pid}.log`);
-  process.on('exit', () => { try { if (fs.statSync(file).size === 0) fs.unlinkSync(file); } catch { /* none */ } });
+  process.on('exit', () => {
+    try {
+      if (fs.statSync(file).size === 0) fs.unlinkSync(file);
+    } catch {
+      /* none */
+    }
+  });
 }
 
 /** onnxruntime-node, or null when it is not installed (or cannot load on this platform). */
 export async function loadOnnxRuntime(): Promise<Ort | null> {
   if (ort !== undefined) return ort;
-  try { ort = await import('onnxruntime-node'); removeTelemetryLogAtExit(); } catch { ort = null; }
+  try {
+    ort = await import('onnxruntime-node');
+    removeTelemetryLogAtExit();
+  } catch {
+    ort = null;
+  }
   return ort;
 }
 
@@ -32,6 +43,9 @@ export async function loadOnnxRuntime(): Promise<Ort | null> {
 export async function chooseRuntime(runtime: Runtime, flag = '--runtime'): Promise<Ort | null> {
   if (runtime === 'tfjs') return null;
   const o = await loadOnnxRuntime();
-  if (!o && runtime === 'onnx') throw new Error(`${flag} onnx: onnxruntime-node is not installed (npm install onnxruntime-node; set ONNXRUNTIME_NODE_INSTALL=skip if its install script tries to download GPU libraries)`);
+  if (!o && runtime === 'onnx')
+    throw new Error(
+      `${flag} onnx: onnxruntime-node is not installed (npm install onnxruntime-node; set ONNXRUNTIME_NODE_INSTALL=skip if its install script tries to download GPU libraries)`,
+    );
   return o;
 }

@@ -28,7 +28,11 @@ const WORKER_PREFIX = 'r3an-wasm-';
 function removeStaleWorkerDirs(): void {
   const tmp = os.tmpdir();
   let names: string[] = [];
-  try { names = fs.readdirSync(tmp).filter((n) => n.startsWith(WORKER_PREFIX)); } catch { return; }
+  try {
+    names = fs.readdirSync(tmp).filter((n) => n.startsWith(WORKER_PREFIX));
+  } catch {
+    return;
+  }
   for (const name of names) {
     const pid = Number(name.slice(WORKER_PREFIX.length).split('-')[0]);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
@@ -36,8 +40,11 @@ function removeStaleWorkerDirs(): void {
     const dir = path.join(tmp, name);
     try {
       const st = fs.lstatSync(dir);
-      if (st.isDirectory() && (typeof process.getuid !== 'function' || st.uid === process.getuid())) fs.rmSync(dir, { recursive: true, force: true });
-    } catch { /* gone meanwhile */ }
+      if (st.isDirectory() && (typeof process.getuid !== 'function' || st.uid === process.getuid()))
+        fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* gone meanwhile */
+    }
   }
 }
 
@@ -46,10 +53,14 @@ export function enableWasmThreadsInNode(): void {
   if (enabled) return;
   enabled = true;
   const realCpus = os.cpus.bind(os);
-  (os as { cpus: () => os.CpuInfo[] }).cpus = () => { const c = realCpus(); return [...c, ...c]; };
+  (os as { cpus: () => os.CpuInfo[] }).cpus = () => {
+    const c = realCpus();
+    return [...c, ...c];
+  };
   const glue = path.join(wasmPackageDir(), 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');
-  const workerSource: string = require(path.join(wasmPackageDir(), 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js'))
-    .wasmWorkerContents.replace(/\n/g, '\\n');
+  const workerSource: string = require(
+    path.join(wasmPackageDir(), 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js'),
+  ).wasmWorkerContents.replace(/\n/g, '\\n');
   // a private directory (mkdtemp: unpredictable name, mode 0700) and an exclusive create: a name planted
   // in the shared temp directory can neither be written through nor executed as worker code
   removeStaleWorkerDirs();
@@ -59,8 +70,18 @@ export function enableWasmThreadsInNode(): void {
   const realCreate = URL.createObjectURL.bind(URL);
   URL.createObjectURL = (blob: Blob) => (blob && /javascript/.test(blob.type) ? workerFile : realCreate(blob));
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-  const cleanUp = () => { try { fs.rmSync(workerDir, { recursive: true, force: true }); } catch { /* already gone */ } };
+  const cleanUp = () => {
+    try {
+      fs.rmSync(workerDir, { recursive: true, force: true });
+    } catch {
+      /* already gone */
+    }
+  };
   process.on('exit', cleanUp);
   // removed on SIGINT/SIGTERM too; the exit code says which signal ended the run
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { cleanUp(); process.exit(128 + os.constants.signals[sig]); });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      cleanUp();
+      process.exit(128 + os.constants.signals[sig]);
+    });
 }

@@ -5,16 +5,27 @@ export class UsageError extends Error {}
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
-export interface Parsed { values: Record<string, string | boolean | undefined>; positionals: string[] }
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
 
 export function parse(argv: string[], options: OptionSpec): Parsed {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as Parsed;
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    }) as Parsed;
   } catch (e) {
     const msg = (e as Error).message;
     // node's wording for `--limit -1` ("argument is ambiguous") hides the real problem
     const amb = /Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(msg);
-    if (amb) { const i = argv.indexOf(amb[1]); throw new UsageError(`${amb[1]} ${argv[i + 1] ?? ''}: a value may not start with '-' (numeric options take numbers ≥ 0)`); }
+    if (amb) {
+      const i = argv.indexOf(amb[1]);
+      throw new UsageError(`${amb[1]} ${argv[i + 1] ?? ''}: a value may not start with '-' (numeric options take numbers ≥ 0)`);
+    }
     throw new UsageError(msg.split('\n')[0]);
   }
 }
@@ -31,8 +42,10 @@ export function required(values: Record<string, unknown>, name: string): string 
  */
 const RANGES: Record<string, readonly [number, number, boolean?]> = {
   seed: [0, Number.MAX_SAFE_INTEGER],
-  'lambda-rec': [0, Infinity], 'lambda-adv': [0, Infinity],
-  'val-fraction': [0, 0.95], 'test-fraction': [0, 0.95, true],
+  'lambda-rec': [0, Infinity],
+  'lambda-adv': [0, Infinity],
+  'val-fraction': [0, 0.95],
+  'test-fraction': [0, 0.95, true],
 };
 
 function checkRange(name: string, n: number, integer: boolean): number {
@@ -47,7 +60,8 @@ function numericOption(values: Record<string, unknown>, name: string, integer: b
   const v = values[name];
   if (v == null) return undefined;
   const n = Number(v);
-  if (v === '' || !(integer ? Number.isInteger(n) : Number.isFinite(n))) throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(v)}`);
+  if (v === '' || !(integer ? Number.isInteger(n) : Number.isFinite(n)))
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(v)}`);
   return checkRange(name, n, integer);
 }
 

@@ -3,11 +3,15 @@ import { chooseRuntime, RUNTIMES, type Ort, type Runtime } from '../backend/onnx
 import { intOption, UsageError } from './args.js';
 
 /** The TF.js backend, and onnxruntime where --runtime picks it (null: TF.js only). */
-export interface Backend extends BackendInfo { runtime: Runtime; ort: Ort | null }
+export interface Backend extends BackendInfo {
+  runtime: Runtime;
+  ort: Ort | null;
+}
 
 export async function backendFromArgs(values: Record<string, unknown>): Promise<Backend> {
   const name = (values.backend as string | undefined) ?? 'auto';
-  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(name)) throw new UsageError(`--backend must be auto, wasm, cpu or tensorflow, got ${name}`);
+  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(name))
+    throw new UsageError(`--backend must be auto, wasm, cpu or tensorflow, got ${name}`);
   const runtime = ((values.runtime as string | undefined) ?? 'auto') as Runtime;
   if (!RUNTIMES.includes(runtime)) throw new UsageError(`--runtime must be ${RUNTIMES.join(', ')}, got ${runtime}`);
   const ort = await chooseRuntime(runtime);

@@ -4,7 +4,10 @@ import { lfwPairImagePaths } from '../eval/lfw-pairs.js';
 import { intOption, type OptionSpec } from './args.js';
 
 export const DATASET_OPTIONS: OptionSpec = {
-  limit: { type: 'string' }, 'per-identity': { type: 'string' }, 'min-per-identity': { type: 'string' }, pairs: { type: 'string' },
+  limit: { type: 'string' },
+  'per-identity': { type: 'string' },
+  'min-per-identity': { type: 'string' },
+  pairs: { type: 'string' },
 };
 
 export const DATASET_HELP = `  --limit N          only the first N images (in identity, file-name order)
@@ -14,7 +17,9 @@ export const DATASET_HELP = `  --limit N          only the first N images (in id
 
 export function datasetFromArgs(values: Record<string, unknown>): DatasetOptions {
   return {
-    limit: intOption(values, 'limit'), perIdentity: intOption(values, 'per-identity'), minPerIdentity: intOption(values, 'min-per-identity'),
+    limit: intOption(values, 'limit'),
+    perIdentity: intOption(values, 'per-identity'),
+    minPerIdentity: intOption(values, 'min-per-identity'),
     onlyPaths: values.pairs ? lfwPairImagePaths(values.pairs as string) : undefined,
   };
 }

@@ -58,11 +58,22 @@ function roughEstimate(images: number, models: string[], r3anEpochs: number, onn
 
 export async function demoCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
-    quick: { type: 'boolean' }, data: { type: 'string' }, source: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' },
-    limit: { type: 'string' }, epochs: { type: 'string' }, 'fc-epochs': { type: 'string' }, ...BACKEND_OPTIONS,
+    quick: { type: 'boolean' },
+    data: { type: 'string' },
+    source: { type: 'string' },
+    target: { type: 'string' },
+    out: { type: 'string' },
+    limit: { type: 'string' },
+    epochs: { type: 'string' },
+    'fc-epochs': { type: 'string' },
+    ...BACKEND_OPTIONS,
   });
-  if (values.help) { console.log(DEMO_HELP); return; }
-  const source = (values.source as string | undefined) ?? DEMO_DEFAULTS.source, target = (values.target as string | undefined) ?? DEMO_DEFAULTS.target;
+  if (values.help) {
+    console.log(DEMO_HELP);
+    return;
+  }
+  const source = (values.source as string | undefined) ?? DEMO_DEFAULTS.source,
+    target = (values.target as string | undefined) ?? DEMO_DEFAULTS.target;
   for (const m of [source, target]) if (!ZOO[m]) throw new UsageError(`unknown model "${m}" (${Object.keys(ZOO).join(', ')})`);
   if (source === target) throw new UsageError('--source and --target must differ');
   const preset = values.quick ? QUICK : FULL;
@@ -75,12 +86,25 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const archs = [...DEFAULT_TABLE5_ARCHS];
   hooks.log(`demo: ${source} → ${target} on ${images}${values.quick ? ' (quick subset)' : ''}; working directory ${out}`);
   const dataset = { ...preset.dataset, ...(limit != null ? { limit } : {}) };
-  const configs = trainConfigs(archs, { epochs: intOption(values, 'epochs') ?? preset.epochs, fcEpochs: intOption(values, 'fc-epochs') ?? preset.fcEpochs });
+  const configs = trainConfigs(archs, {
+    epochs: intOption(values, 'epochs') ?? preset.epochs,
+    fcEpochs: intOption(values, 'fc-epochs') ?? preset.fcEpochs,
+  });
   hooks.log(roughEstimate(listDataset(images, dataset).length, [source, target], configs.r3an.epochs, backend.ort != null));
   const spec: ExperimentSpec = {
-    kind: 'demo', data: images, out, models: [source, target], pairs: [[source, target]], archs,
-    dataset, testFraction: DEFAULT_TEST_FRACTION, seed: 1, configs,
-    backend: describeBackend(backend), runtime: { ort: backend.ort, threads: backend.threads }, command: `r3an demo ${argv.join(' ')}`.trim(),
+    kind: 'demo',
+    data: images,
+    out,
+    models: [source, target],
+    pairs: [[source, target]],
+    archs,
+    dataset,
+    testFraction: DEFAULT_TEST_FRACTION,
+    seed: 1,
+    configs,
+    backend: describeBackend(backend),
+    runtime: { ort: backend.ort, threads: backend.threads },
+    command: `r3an demo ${argv.join(' ')}`.trim(),
   };
   const results = await runExperiment(spec, hooks);
   await writeExperimentReport(spec, results, hooks);

@@ -2,9 +2,8 @@
 // through a mapper (cross-model: mapped probes against target-space gallery and distractors).
 import { checkOutputFile } from '../io/output-policy.js';
 import { assertSameSpace, FeatureSet, type ModelLineage } from '../features/feature-set.js';
-import { closedSetIdentification, identificationWithDistractors } from '../eval/identification.js';
-import { readLfwPairs, type IndexedPair } from '../eval/lfw-pairs.js';
-import { kFoldAccuracy, samplePairs, scorePairs, tarAtFar } from '../eval/verification.js';
+import { readLfwPairs } from '../eval/lfw-pairs.js';
+import { isProtocol, PROTOCOLS, type Protocol, type ProtocolInput } from '../eval/protocols.js';
 import { checkMapperInput } from '../mapper/map-gallery.js';
 import { mapRows } from '../mapper/map-rows.js';
 import { loadMapper } from '../mapper/mapper.js';
@@ -34,11 +33,19 @@ Identification (MegaFace Challenge 1 protocol): for every identity with ≥ 2 im
 CMC up to rank 10. Verification: ROC, TAR at FAR 1e-1…1e-4 (as far as the pair count allows) and
 10-fold accuracy (threshold chosen on 9 folds, applied to the 10th; mean ± std).`;
 
-interface Loaded { probe: Float32Array; gallery: Float32Array; dim: number; items: { path: string; identity: string }[]; space: ModelLineage }
+interface Loaded {
+  probe: Float32Array;
+  gallery: Float32Array;
+  dim: number;
+  items: { path: string; identity: string }[];
+  space: ModelLineage;
+}
 
 async function loadPaired(values: Record<string, unknown>): Promise<Loaded> {
-  const probeSet = FeatureSet.open(required(values, 'probe')), gallerySet = FeatureSet.open(required(values, 'gallery'));
-  let probe = probeSet.rows(), space = probeSet.model;
+  const probeSet = FeatureSet.open(required(values, 'probe')),
+    gallerySet = FeatureSet.open(required(values, 'gallery'));
+  let probe = probeSet.rows(),
+    space = probeSet.model;
   if (values.mapper) {
     const mapper = await loadMapper(values.mapper as string);
     checkMapperInput(mapper, probeSet);
@@ -47,10 +54,17 @@ async function loadPaired(values: Record<string, unknown>): Promise<Loaded> {
   }
   assertSameSpace(space, gallerySet.model, `probes ${probeSet.dir} vs gallery ${gallerySet.dir}`);
   // pair probe and gallery rows by image path (unflipped rows only)
-  const dim = gallerySet.dim, gAll = gallerySet.rows();
+  const dim = gallerySet.dim,
+    gAll = gallerySet.rows();
   const { a: pRows, b: galleryRows } = pairRowsByPath(probeSet.items, gallerySet.items);
   if (pRows.length === 0) throw new Error(`${probeSet.dir} and ${gallerySet.dir} share no image paths`);
-  return { probe: gatherRows(probe, dim, pRows), gallery: gatherRows(gAll, dim, galleryRows), dim, items: pRows.map((r) => probeSet.items[r]), space };
+  return {
+    probe: gatherRows(probe, dim, pRows),
+    gallery: gatherRows(gAll, dim, galleryRows),
+    dim,
+    items: pRows.map((r) => probeSet.items[r]),
+    space,
+  };
 }
 
 const EVAL_FORMAT = 'r3an.eval';
@@ -58,8 +72,22 @@ const EVAL_FORMAT = 'r3an.eval';
 /** Refuses a --json path that holds anything but a previous evaluation result (or an input). */
 function checkJsonOut(values: Record<string, unknown>): void {
   if (!values.json) return;
-  const inputs = ['probe', 'gallery', 'distractors', 'pairs', 'mapper'].flatMap((k) => (typeof values[k] === 'string' ? [values[k] as string] : []));
-  checkOutputFile(values.json as string, 'an r3an eval result', (t) => { try { return JSON.parse(t).format === EVAL_FORMAT; } catch { return false; } }, inputs, Boolean(values.force));
+  const inputs = ['probe', 'gallery', 'distractors', 'pairs', 'mapper'].flatMap((k) =>
+    typeof values[k] === 'string' ? [values[k] as string] : [],
+  );
+  checkOutputFile(
+    values.json as string,
+    'an r3an eval result',
+    (t) => {
+      try {
+        return JSON.parse(t).format === EVAL_FORMAT;
+      } catch {
+        return false;
+      }
+    },
+    inputs,
+    Boolean(values.force),
+  );
 }
 
 function writeJson(values: Record<string, unknown>, result: object): void {
@@ -68,32 +96,37 @@ function writeJson(values: Record<string, unknown>, result: object): void {
 
 export async function evalCommand(argv: string[]): Promise<void> {
   const [protocol, ...rest] = argv;
-  const { values } = parse(rest, { probe: { type: 'string' }, gallery: { type: 'string' }, distractors: { type: 'string' }, pairs: { type: 'string' }, mapper: { type: 'string' }, json: { type: 'string' }, force: { type: 'boolean' }, ...BACKEND_OPTIONS });
-  if (values.help || !protocol || protocol.startsWith('-')) { console.log(EVAL_HELP); return; }
+  const { values } = parse(rest, {
+    probe: { type: 'string' },
+    gallery: { type: 'string' },
+    distractors: { type: 'string' },
+    pairs: { type: 'string' },
+    mapper: { type: 'string' },
+    json: { type: 'string' },
+    force: { type: 'boolean' },
+    ...BACKEND_OPTIONS,
+  });
+  if (values.help || !protocol || protocol.startsWith('-')) {
+    console.log(EVAL_HELP);
+    return;
+  }
   checkJsonOut(values);
   await backendFromArgs(values);
   const d = await loadPaired(values);
-  if (protocol === 'identification') {
-    const ds = values.distractors ? FeatureSet.open(values.distractors as string) : undefined;
-    if (ds) assertSameSpace(ds.model, d.space, `distractors ${ds.dir} vs probes`);
-    const label = ds ? `${ds.count} distractors from ${ds.dir}` : 'other identities\' gallery images as distractors';
-    const result = ds
-      ? identificationWithDistractors({ probes: d.probe, gallery: d.gallery, identities: d.items.map((i) => i.identity), distractors: ds.rows(), dim: d.dim })
-      : closedSetIdentification(d.probe, d.gallery, d.items.map((i) => i.identity), d.dim);
-    console.log(`identification (${label}): rank-1 ${(100 * result.rank1).toFixed(2)}% over ${result.pairs} probe/mate pairs`);
-    console.log(`CMC: ${result.cmc.map((c, r) => `r${r + 1} ${(100 * c).toFixed(2)}`).join('  ')}`);
-    writeJson(values, { protocol, ...result, space: d.space });
-  } else if (protocol === 'verification') {
-    let pairs: IndexedPair[];
-    if (values.pairs) {
-      const r = readLfwPairs(values.pairs as string, d.items);
-      pairs = r.pairs;
-      if (r.missing) console.error(`${r.missing} pairs left out: an image has no feature (no face found)`);
-    } else pairs = samplePairs(d.items.map((i) => i.identity), 1);
-    const scored = scorePairs(d.probe, d.gallery, d.dim, pairs);
-    const k = kFoldAccuracy(scored), tar = tarAtFar(scored);
-    console.log(`verification on ${scored.length} pairs: ${k.folds.length}-fold accuracy ${(100 * k.mean).toFixed(2)} ± ${(100 * k.std).toFixed(2)}%`);
-    console.log(tar.map((t) => `TAR@FAR=${t.far}: ${(100 * t.tar).toFixed(2)}%`).join('  '));
-    writeJson(values, { protocol, pairs: scored.length, accuracy: k, tarAtFar: tar, space: d.space });
-  } else throw new UsageError(`unknown protocol "${protocol}" (identification or verification)`);
+  if (!isProtocol(protocol)) throw new UsageError(`unknown protocol "${protocol}" (${Object.keys(PROTOCOLS).join(' or ')})`);
+  const input: ProtocolInput = { probes: d.probe, gallery: d.gallery, identities: d.items.map((i) => i.identity), dim: d.dim };
+  if (values.distractors) {
+    const ds = FeatureSet.open(values.distractors as string);
+    assertSameSpace(ds.model, d.space, `distractors ${ds.dir} vs probes`);
+    input.distractors = ds.rows();
+  }
+  if (values.pairs) {
+    const r = readLfwPairs(values.pairs as string, d.items);
+    input.pairs = r.pairs;
+    if (r.missing) console.error(`${r.missing} pairs left out: an image has no feature (no face found)`);
+  }
+  const p: Protocol<object> = PROTOCOLS[protocol];
+  const result = p.run(input);
+  for (const line of p.describe(result)) console.log(line);
+  writeJson(values, { protocol, ...result, space: d.space });
 }

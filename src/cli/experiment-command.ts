@@ -6,7 +6,7 @@ import { runExperiment, type ExperimentKind, type ExperimentResults, type Experi
 import type { StageHooks } from '../experiment/stages.js';
 import { findPairsFile, runTable2 } from '../experiment/table2.js';
 import { makeConfig, DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
-import { ARCHS, isArch, isGanArch, TABLE3_ROWS, type Arch } from '../train/presets.js';
+import { ARCHITECTURES, ARCHS, isArch, isBudgeted, TABLE3_ROWS, type Arch } from '../train/architectures.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, numberOption, parse, required, UsageError } from './args.js';
 import { backendFromArgs, describeBackend } from './backend-options.js';
 import { DATASET_HELP, DATASET_OPTIONS, datasetFromArgs } from './dataset-options.js';
@@ -55,14 +55,33 @@ image are distractors (never trained on). Mappers train on the training identiti
 validation slice is 10% of those). Results: DIR/<table>.json (with every config and the seed) and
 DIR/<table>.md, the report in DIR/<table>-report/index.html. A rerun reuses every finished stage and resumes an interrupted one.`;
 
-export function trainConfigs(archs: Arch[], o: { epochs?: number; iters?: number; timeMinutes?: number; pretrainIters?: number; fcEpochs?: number; batch?: number; microBatch?: number; seed?: number }): Record<string, TrainConfig> {
-  return Object.fromEntries(archs.map((a) => [a, makeConfig(a, {
-    epochs: a === 'fc' ? o.fcEpochs ?? DEFAULT_FC_EPOCHS : o.epochs ?? DEFAULT_CONFIG.epochs,
-    ...(o.iters != null && (isGanArch(a) || a === 'auto') ? { iters: o.iters } : {}),
-    ...(o.timeMinutes != null && (isGanArch(a) || a === 'auto') ? { timeMinutes: o.timeMinutes } : {}),
-    ...(o.pretrainIters != null && (isGanArch(a) || a === 'auto') ? { pretrainIters: o.pretrainIters } : {}),
-    batchSize: o.batch ?? DEFAULT_CONFIG.batchSize, microBatch: o.microBatch ?? DEFAULT_CONFIG.microBatch, seed: o.seed ?? DEFAULT_CONFIG.seed,
-  })]));
+export function trainConfigs(
+  archs: Arch[],
+  o: {
+    epochs?: number;
+    iters?: number;
+    timeMinutes?: number;
+    pretrainIters?: number;
+    fcEpochs?: number;
+    batch?: number;
+    microBatch?: number;
+    seed?: number;
+  },
+): Record<string, TrainConfig> {
+  return Object.fromEntries(
+    archs.map((a) => [
+      a,
+      makeConfig(a, {
+        epochs: ARCHITECTURES[a].fit === 'mlp' ? (o.fcEpochs ?? DEFAULT_FC_EPOCHS) : (o.epochs ?? DEFAULT_CONFIG.epochs),
+        ...(o.iters != null && isBudgeted(a) ? { iters: o.iters } : {}),
+        ...(o.timeMinutes != null && isBudgeted(a) ? { timeMinutes: o.timeMinutes } : {}),
+        ...(o.pretrainIters != null && isBudgeted(a) ? { pretrainIters: o.pretrainIters } : {}),
+        batchSize: o.batch ?? DEFAULT_CONFIG.batchSize,
+        microBatch: o.microBatch ?? DEFAULT_CONFIG.microBatch,
+        seed: o.seed ?? DEFAULT_CONFIG.seed,
+      }),
+    ]),
+  );
 }
 
 /** Console progress for every stage: extraction bars, training bars, one line per stage. */
@@ -76,30 +95,71 @@ export function consoleHooks(): StageHooks {
 
 function parseArchs(s: string | undefined, fallback: readonly Arch[]): Arch[] {
   if (!s) return [...fallback];
-  return s.split(',').map((a) => { if (!isArch(a)) throw new UsageError(`--archs: unknown architecture "${a}" (${ARCHS.join(', ')})`); return a; });
+  return s.split(',').map((a) => {
+    if (!isArch(a)) throw new UsageError(`--archs: unknown architecture "${a}" (${ARCHS.join(', ')})`);
+    return a;
+  });
 }
 
 function checkModel(id: string): string {
-  try { zooEntry(id); } catch (e) { throw new UsageError((e as Error).message); }
+  try {
+    zooEntry(id);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   return id;
 }
 
 export async function experimentCommand(argv: string[]): Promise<void> {
   const [kind, ...rest] = argv;
   const { values } = parse(rest, {
-    data: { type: 'string' }, models: { type: 'string' }, source: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' },
-    archs: { type: 'string' }, 'test-fraction': { type: 'string' }, seed: { type: 'string' }, epochs: { type: 'string' }, 'fc-epochs': { type: 'string' },
-    iters: { type: 'string' }, time: { type: 'string' }, pretrain: { type: 'string' }, 'features-from': { type: 'string' }, batch: { type: 'string' }, 'micro-batch': { type: 'string' }, 'pairs-only': { type: 'boolean' }, ...DATASET_OPTIONS, ...BACKEND_OPTIONS,
+    data: { type: 'string' },
+    models: { type: 'string' },
+    source: { type: 'string' },
+    target: { type: 'string' },
+    out: { type: 'string' },
+    archs: { type: 'string' },
+    'test-fraction': { type: 'string' },
+    seed: { type: 'string' },
+    epochs: { type: 'string' },
+    'fc-epochs': { type: 'string' },
+    iters: { type: 'string' },
+    time: { type: 'string' },
+    pretrain: { type: 'string' },
+    'features-from': { type: 'string' },
+    batch: { type: 'string' },
+    'micro-batch': { type: 'string' },
+    'pairs-only': { type: 'boolean' },
+    ...DATASET_OPTIONS,
+    ...BACKEND_OPTIONS,
   });
-  if (values.help || !kind || kind.startsWith('-')) { console.log(EXPERIMENT_HELP); return; }
-  if (kind !== 'table5' && kind !== 'table3' && kind !== 'table2') throw new UsageError(`unknown experiment "${kind}" (table2, table5 or table3)`);
-  const data = required(values, 'data'), out = required(values, 'out');
+  if (values.help || !kind || kind.startsWith('-')) {
+    console.log(EXPERIMENT_HELP);
+    return;
+  }
+  if (kind !== 'table5' && kind !== 'table3' && kind !== 'table2')
+    throw new UsageError(`unknown experiment "${kind}" (table2, table5 or table3)`);
+  const data = required(values, 'data'),
+    out = required(values, 'out');
   if (kind === 'table2') {
     const list = required(values, 'models');
     const models = list === 'all' ? Object.keys(ZOO) : list.split(',').map(checkModel);
     await backendFromArgs(values);
-    const r = await runTable2({ data, pairs: findPairsFile(data, values.pairs as string | undefined), models, out, pairsOnly: Boolean(values['pairs-only']), command: `r3an experiment ${argv.join(' ')}` }, consoleHooks());
-    for (const x of r.rows) console.log(`${x.model}: LFW verification ${(100 * x.verification.mean).toFixed(2)} ± ${(100 * x.verification.std).toFixed(2)}%, rank-1 ${(100 * x.identification.rank1).toFixed(2)}%`);
+    const r = await runTable2(
+      {
+        data,
+        pairs: findPairsFile(data, values.pairs as string | undefined),
+        models,
+        out,
+        pairsOnly: Boolean(values['pairs-only']),
+        command: `r3an experiment ${argv.join(' ')}`,
+      },
+      consoleHooks(),
+    );
+    for (const x of r.rows)
+      console.log(
+        `${x.model}: LFW verification ${(100 * x.verification.mean).toFixed(2)} ± ${(100 * x.verification.std).toFixed(2)}%, rank-1 ${(100 * x.identification.rank1).toFixed(2)}%`,
+      );
     console.log(`results: ${out}/table2.json, ${out}/table2.md`);
     return;
   }
@@ -109,18 +169,38 @@ export async function experimentCommand(argv: string[]): Promise<void> {
     if (new Set(models).size !== models.length || models.length < 2) throw new UsageError('--models needs at least two different models');
     pairs = models.flatMap((s) => models.filter((t) => t !== s).map((t) => [s, t] as [string, string]));
   } else {
-    const s = checkModel(required(values, 'source')), t = checkModel(required(values, 'target'));
+    const s = checkModel(required(values, 'source')),
+      t = checkModel(required(values, 'target'));
     if (s === t) throw new UsageError('--source and --target must differ');
-    models = [s, t]; pairs = [[s, t]];
+    models = [s, t];
+    pairs = [[s, t]];
   }
   const archs = parseArchs(values.archs as string | undefined, kind === 'table5' ? DEFAULT_TABLE5_ARCHS : TABLE3_ROWS);
   const seed = intOption(values, 'seed') ?? DEFAULT_CONFIG.seed;
   const backend = await backendFromArgs(values);
   const spec: ExperimentSpec = {
-    kind: kind as ExperimentKind, data, out, models, pairs, archs, dataset: datasetFromArgs(values),
-    testFraction: numberOption(values, 'test-fraction') ?? DEFAULT_TEST_FRACTION, seed,
-    configs: trainConfigs(archs, { epochs: intOption(values, 'epochs'), iters: intOption(values, 'iters'), pretrainIters: intOption(values, 'pretrain'), ...(values.time != null ? { timeMinutes: durationMinutes(String(values.time)) } : {}), fcEpochs: intOption(values, 'fc-epochs'), batch: intOption(values, 'batch'), microBatch: intOption(values, 'micro-batch'), seed }),
-    backend: describeBackend(backend), runtime: { ort: backend.ort, threads: backend.threads }, command: `r3an experiment ${argv.join(' ')}`,
+    kind: kind as ExperimentKind,
+    data,
+    out,
+    models,
+    pairs,
+    archs,
+    dataset: datasetFromArgs(values),
+    testFraction: numberOption(values, 'test-fraction') ?? DEFAULT_TEST_FRACTION,
+    seed,
+    configs: trainConfigs(archs, {
+      epochs: intOption(values, 'epochs'),
+      iters: intOption(values, 'iters'),
+      pretrainIters: intOption(values, 'pretrain'),
+      ...(values.time != null ? { timeMinutes: durationMinutes(String(values.time)) } : {}),
+      fcEpochs: intOption(values, 'fc-epochs'),
+      batch: intOption(values, 'batch'),
+      microBatch: intOption(values, 'micro-batch'),
+      seed,
+    }),
+    backend: describeBackend(backend),
+    runtime: { ort: backend.ort, threads: backend.threads },
+    command: `r3an experiment ${argv.join(' ')}`,
     ...(values['features-from'] ? { featuresFrom: String(values['features-from']).split(',') } : {}),
   };
   const hooks = consoleHooks();
@@ -131,7 +211,14 @@ export async function experimentCommand(argv: string[]): Promise<void> {
 
 export function printSummary(r: ExperimentResults, out: string): void {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  for (const m of Object.keys(r.self)) console.log(`${m} → ${m}: rank-1 ${pct(r.self[m].identification.rank1)}, verification ${pct(r.self[m].verification.accuracy.mean)}`);
-  for (const p of r.pairs) for (const [a, x] of Object.entries(p.rows)) console.log(`${p.source} → ${p.target} ${a}: rank-1 ${pct(x!.eval.identification.rank1)}, verification ${pct(x!.eval.verification.accuracy.mean)}`);
-  console.log(`results: ${out}/${r.kind}.json, ${out}/${r.kind}.md, ${out}/${r.kind === 'demo' ? 'report' : `${r.kind}-report`}/index.html`);
+  for (const m of Object.keys(r.self))
+    console.log(`${m} → ${m}: rank-1 ${pct(r.self[m].identification.rank1)}, verification ${pct(r.self[m].verification.accuracy.mean)}`);
+  for (const p of r.pairs)
+    for (const [a, x] of Object.entries(p.rows))
+      console.log(
+        `${p.source} → ${p.target} ${a}: rank-1 ${pct(x!.eval.identification.rank1)}, verification ${pct(x!.eval.verification.accuracy.mean)}`,
+      );
+  console.log(
+    `results: ${out}/${r.kind}.json, ${out}/${r.kind}.md, ${out}/${r.kind === 'demo' ? 'report' : `${r.kind}-report`}/index.html`,
+  );
 }

@@ -37,16 +37,33 @@ ${CUSTOM_MODEL_HELP}`;
 
 export async function extractCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
-    data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, crops: { type: 'boolean' }, flip: { type: 'boolean' }, augment: { type: 'string' }, force: { type: 'boolean' },
-    ...DATASET_OPTIONS, ...BACKEND_OPTIONS,
+    data: { type: 'string' },
+    model: { type: 'string' },
+    out: { type: 'string' },
+    crops: { type: 'boolean' },
+    flip: { type: 'boolean' },
+    augment: { type: 'string' },
+    force: { type: 'boolean' },
+    ...DATASET_OPTIONS,
+    ...BACKEND_OPTIONS,
   });
-  if (values.help) { console.log(EXTRACT_HELP); return; }
-  const data = required(values, 'data'), model = required(values, 'model'), out = required(values, 'out');
+  if (values.help) {
+    console.log(EXTRACT_HELP);
+    return;
+  }
+  const data = required(values, 'data'),
+    model = required(values, 'model'),
+    out = required(values, 'out');
   checkOutputDir(out, FEATURE_SET_OUTPUT, [data, ...(fs.existsSync(model) ? [model] : [])], Boolean(values.force));
   await backendFromArgs(values);
   const progress = consoleExtractProgress(model);
   const result = await extractFeatures({
-    data, model, out, crops: Boolean(values.crops), flip: Boolean(values.flip), augment: intOption(values, 'augment') ?? 0,
+    data,
+    model,
+    out,
+    crops: Boolean(values.crops),
+    flip: Boolean(values.flip),
+    augment: intOption(values, 'augment') ?? 0,
     ...datasetFromArgs(values),
     onLog: (m) => console.error(m),
     onStart: progress.onStart,
@@ -54,17 +71,36 @@ export async function extractCommand(argv: string[]): Promise<void> {
   });
   progress.onEnd();
   for (const s of result.skipped) console.error(`skipped ${s.path}: ${s.reason}`);
-  console.log(`${out}: ${result.rows} features from ${model}; ${result.skipped.length} images skipped, ${result.multiFace} with several faces (largest, most central used) [${formatDuration(result.seconds)}]`);
+  console.log(
+    `${out}: ${result.rows} features from ${model}; ${result.skipped.length} images skipped, ${result.multiFace} with several faces (largest, most central used) [${formatDuration(result.seconds)}]`,
+  );
 }
 
 export async function modelsCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { json: { type: 'boolean' } });
-  if (values.help) { console.log(MODELS_HELP); return; }
-  const rows = Object.values(ZOO).map(({ id, dim, inputSize, package: pkg, description, preprocessing, published, caveat }) => ({ id, dim, inputSize, package: pkg, description, preprocessing, published, caveat }));
-  if (values.json) { console.log(JSON.stringify(rows, null, 2)); return; }
+  if (values.help) {
+    console.log(MODELS_HELP);
+    return;
+  }
+  const rows = Object.values(ZOO).map(({ id, dim, inputSize, package: pkg, description, preprocessing, published, caveat }) => ({
+    id,
+    dim,
+    inputSize,
+    package: pkg,
+    description,
+    preprocessing,
+    published,
+    caveat,
+  }));
+  if (values.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
   console.log(`${'id'.padEnd(22)} ${'dim'.padStart(5)} ${'input'.padStart(8)}  package / description`);
   for (const r of rows) {
-    console.log(`${r.id.padEnd(22)} ${String(r.dim).padStart(5)} ${`${r.inputSize}×${r.inputSize}`.padStart(8)}  ${r.package}: ${r.description}`);
+    console.log(
+      `${r.id.padEnd(22)} ${String(r.dim).padStart(5)} ${`${r.inputSize}×${r.inputSize}`.padStart(8)}  ${r.package}: ${r.description}`,
+    );
     if (r.caveat) console.log(`${''.padEnd(38)}  caveat: ${r.caveat}`);
   }
   console.log(`\nYour own TF.js model: r3an models --help`);

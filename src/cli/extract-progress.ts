@@ -3,10 +3,16 @@ import type { ExtractProgress } from '../experiment/stages.js';
 import { Progress } from './progress.js';
 
 export function consoleExtractProgress(model: string): Required<ExtractProgress> {
-  let bar: Progress | undefined, skipped = 0;
+  let bar: Progress | undefined,
+    skipped = 0;
   return {
-    onStart: (total, done) => { bar = new Progress({ label: `extract ${model}`, total, unit: 'img' }, done); },
-    onImage: (outcome) => { if (outcome === 'skipped') skipped++; bar?.tick(1, skipped ? `${skipped} skipped` : ''); },
+    onStart: (total, done) => {
+      bar = new Progress({ label: `extract ${model}`, total, unit: 'img' }, done);
+    },
+    onImage: (outcome) => {
+      if (outcome === 'skipped') skipped++;
+      bar?.tick(1, skipped ? `${skipped} skipped` : '');
+    },
     onEnd: () => bar?.finish(),
   };
 }

@@ -18,16 +18,33 @@ a corrupt archive is deleted and refused with both checksums. Prints the image f
 
 export async function fetchCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, { dir: { type: 'string' }, from: { type: 'string' }, url: { type: 'string' } });
-  if (values.help || positionals.length === 0) { console.log(FETCH_HELP); return; }
+  if (values.help || positionals.length === 0) {
+    console.log(FETCH_HELP);
+    return;
+  }
   const spec = REMOTE_DATASETS[positionals[0]];
   if (!spec) throw new UsageError(`unknown dataset "${positionals[0]}" (${Object.keys(REMOTE_DATASETS).join(', ')})`);
   let bar: Progress | undefined;
   const r = await fetchDataset(spec, {
-    dir: values.dir as string | undefined, from: values.from as string | undefined, baseUrl: values.url as string | undefined,
+    dir: values.dir as string | undefined,
+    from: values.from as string | undefined,
+    baseUrl: values.url as string | undefined,
     log: (m) => console.error(m),
     progress: (file) => ({
-      onStart: (total, have) => { bar = new Progress({ label: file, total: Math.ceil((total ?? 0) / 2 ** 20), unit: 'MiB' }, Math.floor(have / 2 ** 20)); },
-      onBytes: (() => { let acc = 0; return (n: number) => { acc += n; const mb = Math.floor(acc / 2 ** 20); if (mb > 0) { acc -= mb * 2 ** 20; bar?.tick(mb); } }; })(),
+      onStart: (total, have) => {
+        bar = new Progress({ label: file, total: Math.ceil((total ?? 0) / 2 ** 20), unit: 'MiB' }, Math.floor(have / 2 ** 20));
+      },
+      onBytes: (() => {
+        let acc = 0;
+        return (n: number) => {
+          acc += n;
+          const mb = Math.floor(acc / 2 ** 20);
+          if (mb > 0) {
+            acc -= mb * 2 ** 20;
+            bar?.tick(mb);
+          }
+        };
+      })(),
     }),
   });
   bar?.finish();

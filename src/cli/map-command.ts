@@ -21,9 +21,21 @@ ${BACKEND_HELP}
 With onnxruntime the mapping is exported to ONNX in memory and run there.`;
 
 export async function mapCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { mapper: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, chunk: { type: 'string' }, force: { type: 'boolean' }, ...BACKEND_OPTIONS });
-  if (values.help) { console.log(MAP_HELP); return; }
-  const mapperDir = required(values, 'mapper'), inDir = required(values, 'in'), outDir = required(values, 'out');
+  const { values } = parse(argv, {
+    mapper: { type: 'string' },
+    in: { type: 'string' },
+    out: { type: 'string' },
+    chunk: { type: 'string' },
+    force: { type: 'boolean' },
+    ...BACKEND_OPTIONS,
+  });
+  if (values.help) {
+    console.log(MAP_HELP);
+    return;
+  }
+  const mapperDir = required(values, 'mapper'),
+    inDir = required(values, 'in'),
+    outDir = required(values, 'out');
   checkOutputDir(outDir, FEATURE_SET_OUTPUT, [mapperDir, inDir], Boolean(values.force));
   const backend = await backendFromArgs(values);
   const mapper = await loadMapper(mapperDir);
@@ -31,8 +43,14 @@ export async function mapCommand(argv: string[]): Promise<void> {
   const runner = await createMappingRunner(mapper.mapping, backend.runtime, backend.threads);
   const bar = new Progress({ label: `map (${runner.runtime})`, total: input.count, unit: 'features' });
   const t0 = Date.now();
-  try { await mapFeatureSet(mapper, runner, input, outDir, { chunkRows: intOption(values, 'chunk'), onChunk: (n) => bar.tick(n) }); } finally { await runner.dispose(); }
+  try {
+    await mapFeatureSet(mapper, runner, input, outDir, { chunkRows: intOption(values, 'chunk'), onChunk: (n) => bar.tick(n) });
+  } finally {
+    await runner.dispose();
+  }
   bar.finish();
   const secs = (Date.now() - t0) / 1000;
-  console.log(`mapped ${input.count} features ${mapper.manifest.source.id} → ${mapper.manifest.target.id} on ${runner.runtime} in ${secs.toFixed(1)} s (${(input.count / secs).toFixed(0)} features/s): ${outDir}`);
+  console.log(
+    `mapped ${input.count} features ${mapper.manifest.source.id} → ${mapper.manifest.target.id} on ${runner.runtime} in ${secs.toFixed(1)} s (${(input.count / secs).toFixed(0)} features/s): ${outDir}`,
+  );
 }

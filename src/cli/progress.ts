@@ -1,5 +1,11 @@
 // A progress bar for long jobs: one redrawn line on a terminal, a periodic log line otherwise.
-export interface ProgressOptions { label: string; total: number; unit?: string; stream?: NodeJS.WriteStream; quiet?: boolean }
+export interface ProgressOptions {
+  label: string;
+  total: number;
+  unit?: string;
+  stream?: NodeJS.WriteStream;
+  quiet?: boolean;
+}
 
 export class Progress {
   private done = 0;
@@ -8,7 +14,10 @@ export class Progress {
   private info = '';
   private readonly stream: NodeJS.WriteStream;
   private readonly tty: boolean;
-  constructor(private readonly opts: ProgressOptions, initial = 0) {
+  constructor(
+    private readonly opts: ProgressOptions,
+    initial = 0,
+  ) {
     this.stream = opts.stream ?? process.stderr;
     this.tty = Boolean(this.stream.isTTY);
     this.done = initial;
@@ -21,11 +30,16 @@ export class Progress {
     this.done += n;
     if (info != null) this.info = typeof info === 'function' ? info() : info;
     const now = Date.now();
-    if (now - this.lastDraw >= (this.tty ? 150 : 15000) || this.done >= this.opts.total) { this.lastDraw = now; this.draw(); }
+    if (now - this.lastDraw >= (this.tty ? 150 : 15000) || this.done >= this.opts.total) {
+      this.lastDraw = now;
+      this.draw();
+    }
   }
 
   /** items per second since this bar started */
-  get rate(): number { return (this.done - this.startDone) / Math.max(1e-3, (Date.now() - this.start) / 1000); }
+  get rate(): number {
+    return (this.done - this.startDone) / Math.max(1e-3, (Date.now() - this.start) / 1000);
+  }
 
   private draw(): void {
     if (this.opts.quiet) return;

@@ -24,16 +24,43 @@ source, mapped and target features for ~20 identities (Fig. 5), CMC and ROC curv
 curves of every loss and the validation metric, and the experiment's tables when --eval is given.`;
 
 export async function reportCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { mapper: { type: 'string' }, source: { type: 'string' }, target: { type: 'string' }, distractors: { type: 'string' }, eval: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, ...BACKEND_OPTIONS });
-  if (values.help) { console.log(REPORT_HELP); return; }
-  const mapperDir = required(values, 'mapper'), out = required(values, 'out');
-  checkOutputDir(out, REPORT_OUTPUT, [mapperDir, ...['source', 'target', 'distractors', 'eval'].flatMap((k) => (typeof values[k] === 'string' ? [values[k] as string] : []))], Boolean(values.force));
-  const source = FeatureSet.open(required(values, 'source')), target = FeatureSet.open(required(values, 'target'));
+  const { values } = parse(argv, {
+    mapper: { type: 'string' },
+    source: { type: 'string' },
+    target: { type: 'string' },
+    distractors: { type: 'string' },
+    eval: { type: 'string' },
+    out: { type: 'string' },
+    force: { type: 'boolean' },
+    ...BACKEND_OPTIONS,
+  });
+  if (values.help) {
+    console.log(REPORT_HELP);
+    return;
+  }
+  const mapperDir = required(values, 'mapper'),
+    out = required(values, 'out');
+  checkOutputDir(
+    out,
+    REPORT_OUTPUT,
+    [
+      mapperDir,
+      ...['source', 'target', 'distractors', 'eval'].flatMap((k) => (typeof values[k] === 'string' ? [values[k] as string] : [])),
+    ],
+    Boolean(values.force),
+  );
+  const source = FeatureSet.open(required(values, 'source')),
+    target = FeatureSet.open(required(values, 'target'));
   const distractors = values.distractors ? FeatureSet.open(values.distractors as string) : undefined;
   let results: ExperimentResults | undefined;
   if (values.eval) {
-    try { results = JSON.parse(fs.readFileSync(values.eval as string, 'utf8')) as ExperimentResults; } catch (e) { throw new Error(`${values.eval}: not readable experiment results (${(e as Error).message})`); }
-    if (!Array.isArray(results.pairs) || typeof results.self !== 'object') throw new Error(`${values.eval}: not the results of r3an experiment (no pairs/self)`);
+    try {
+      results = JSON.parse(fs.readFileSync(values.eval as string, 'utf8')) as ExperimentResults;
+    } catch (e) {
+      throw new Error(`${values.eval}: not readable experiment results (${(e as Error).message})`);
+    }
+    if (!Array.isArray(results.pairs) || typeof results.self !== 'object')
+      throw new Error(`${values.eval}: not the results of r3an experiment (no pairs/self)`);
   }
   await backendFromArgs(values);
   const r = await writeReport({ mapperDir, source, target, distractors, results, out, log: (m) => console.error(m) });

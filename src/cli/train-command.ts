@@ -1,7 +1,7 @@
 import { checkOutputDir, MAPPER_OUTPUT } from '../io/output-policy.js';
 import { makeConfig, DEFAULT_CONFIG, RIDGE_GRID, type TrainConfig } from '../train/config.js';
 import { GAIN_GRID } from '../nn/output-gain.js';
-import { ARCHS } from '../train/presets.js';
+import { ARCHS } from '../train/architectures.js';
 import { trainMapper } from '../train/train-mapper.js';
 import { BACKEND_HELP, BACKEND_OPTIONS, intOption, numberOption, parse, required } from './args.js';
 import { backendFromArgs, describeBackend } from './backend-options.js';
@@ -48,17 +48,37 @@ The best epoch by validation identification top-1 (cosine when identities are un
 MAPPER/mapping holds; mapper.json records the configuration, lineage and every epoch's metrics.`;
 
 const OPTIONS = {
-  source: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' }, arch: { type: 'string' },
-  epochs: { type: 'string' }, iters: { type: 'string' }, time: { type: 'string' }, pretrain: { type: 'string' }, batch: { type: 'string' }, 'micro-batch': { type: 'string' }, seed: { type: 'string' },
-  'lr-d': { type: 'string' }, 'lr-g': { type: 'string' }, 'lr-e': { type: 'string' }, 'lr-fc': { type: 'string' },
-  'lambda-rec': { type: 'string' }, 'lambda-adv': { type: 'string' },
-  'val-fraction': { type: 'string' }, 'ridge-lambda': { type: 'string' }, gain: { type: 'string' }, 'checkpoint-minutes': { type: 'string' },
-  resume: { type: 'boolean' }, force: { type: 'boolean' }, 'stop-after': { type: 'string' }, ...BACKEND_OPTIONS,
+  source: { type: 'string' },
+  target: { type: 'string' },
+  out: { type: 'string' },
+  arch: { type: 'string' },
+  epochs: { type: 'string' },
+  iters: { type: 'string' },
+  time: { type: 'string' },
+  pretrain: { type: 'string' },
+  batch: { type: 'string' },
+  'micro-batch': { type: 'string' },
+  seed: { type: 'string' },
+  'lr-d': { type: 'string' },
+  'lr-g': { type: 'string' },
+  'lr-e': { type: 'string' },
+  'lr-fc': { type: 'string' },
+  'lambda-rec': { type: 'string' },
+  'lambda-adv': { type: 'string' },
+  'val-fraction': { type: 'string' },
+  'ridge-lambda': { type: 'string' },
+  gain: { type: 'string' },
+  'checkpoint-minutes': { type: 'string' },
+  resume: { type: 'boolean' },
+  force: { type: 'boolean' },
+  'stop-after': { type: 'string' },
+  ...BACKEND_OPTIONS,
 } as const;
 
 function configFromArgs(v: Record<string, unknown>): TrainConfig {
   const pick = <T>(x: T | undefined, d: T) => x ?? d;
-  const lr = DEFAULT_CONFIG.lr, lambda = DEFAULT_CONFIG.lambda;
+  const lr = DEFAULT_CONFIG.lr,
+    lambda = DEFAULT_CONFIG.lambda;
   return makeConfig((v.arch as string | undefined) ?? 'r3an', {
     epochs: pick(intOption(v, 'epochs'), DEFAULT_CONFIG.epochs),
     batchSize: pick(intOption(v, 'batch'), DEFAULT_CONFIG.batchSize),
@@ -67,7 +87,12 @@ function configFromArgs(v: Record<string, unknown>): TrainConfig {
     ...(v.iters != null ? { iters: intOption(v, 'iters') } : {}),
     ...(v.pretrain != null ? { pretrainIters: intOption(v, 'pretrain') } : {}),
     ...(v.time != null ? { timeMinutes: durationMinutes(String(v.time)) } : {}),
-    lr: { d: pick(numberOption(v, 'lr-d'), lr.d), g: pick(numberOption(v, 'lr-g'), lr.g), e: pick(numberOption(v, 'lr-e'), lr.e), fc: pick(numberOption(v, 'lr-fc'), lr.fc) },
+    lr: {
+      d: pick(numberOption(v, 'lr-d'), lr.d),
+      g: pick(numberOption(v, 'lr-g'), lr.g),
+      e: pick(numberOption(v, 'lr-e'), lr.e),
+      fc: pick(numberOption(v, 'lr-fc'), lr.fc),
+    },
     lambda: { rec: pick(numberOption(v, 'lambda-rec'), lambda.rec), adv: pick(numberOption(v, 'lambda-adv'), lambda.adv) },
     valFraction: pick(numberOption(v, 'val-fraction'), DEFAULT_CONFIG.valFraction),
     ridgeLambda: pick<number | 'auto'>(numberOption(v, 'ridge-lambda'), DEFAULT_CONFIG.ridgeLambda),
@@ -88,18 +113,31 @@ export function durationMinutes(s: string): number {
 
 export async function trainCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, OPTIONS);
-  if (values.help) { console.log(TRAIN_HELP); return; }
+  if (values.help) {
+    console.log(TRAIN_HELP);
+    return;
+  }
   const config = configFromArgs(values);
-  const source = required(values, 'source'), target = required(values, 'target'), out = required(values, 'out');
+  const source = required(values, 'source'),
+    target = required(values, 'target'),
+    out = required(values, 'out');
   // a mapper already there is refused by trainMapper (or resumed with --resume); anything else needs --force
   checkOutputDir(out, MAPPER_OUTPUT, [source, target], Boolean(values.force || values.resume));
   const backend = await backendFromArgs(values);
   console.error(`backend: ${describeBackend(backend)}`);
   const result = await trainMapper({
-    source, target, out, config, backend: describeBackend(backend), runtime: { ort: backend.ort, threads: backend.threads },
-    resume: Boolean(values.resume), stopAfterEpochs: intOption(values, 'stop-after'),
+    source,
+    target,
+    out,
+    config,
+    backend: describeBackend(backend),
+    runtime: { ort: backend.ort, threads: backend.threads },
+    resume: Boolean(values.resume),
+    stopAfterEpochs: intOption(values, 'stop-after'),
     events: consoleTrainEvents(config),
   });
-  const best = result.best ? `best epoch ${result.best.epoch}: val cos=${result.best.val.cosine.toFixed(4)}${result.best.val.top1 != null ? ` top1=${result.best.val.top1.toFixed(4)}` : ''}` : 'no validation slice';
+  const best = result.best
+    ? `best epoch ${result.best.epoch}: val cos=${result.best.val.cosine.toFixed(4)}${result.best.val.top1 != null ? ` top1=${result.best.val.top1.toFixed(4)}` : ''}`
+    : 'no validation slice';
   console.log(`${result.finished ? 'finished' : 'stopped (resume with --resume)'}: ${out} (${config.arch}; ${best})`);
 }

@@ -9,5 +9,10 @@ export function isWithin(child: string, parent: string): boolean {
 
 /** Whether a process with this pid runs (EPERM: it runs under another user). */
 export function processAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

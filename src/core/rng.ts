@@ -22,5 +22,8 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
 
 /** The sample order of one epoch: a pure function of (seed, epoch), so a resumed run sees the same order. */
 export function epochOrder(n: number, seed: number, epoch: number): number[] {
-  return shuffled(Array.from({ length: n }, (_, i) => i), (seed * 1000003 + epoch * 7919) >>> 0);
+  return shuffled(
+    Array.from({ length: n }, (_, i) => i),
+    (seed * 1000003 + epoch * 7919) >>> 0,
+  );
 }

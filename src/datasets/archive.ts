@@ -17,7 +17,10 @@ export async function extractTgz(archive: string, inner: string, dest: string): 
       throw new ArchiveError(`${archive}: not a valid .tgz archive (${(e as Error).message}); delete it and fetch again`);
     }
     const top = `${stage}/${inner}`;
-    if (!fs.existsSync(top)) { fs.rmSync(stage, { recursive: true, force: true }); throw new ArchiveError(`${archive}: has no top-level folder ${inner}/`); }
+    if (!fs.existsSync(top)) {
+      fs.rmSync(stage, { recursive: true, force: true });
+      throw new ArchiveError(`${archive}: has no top-level folder ${inner}/`);
+    }
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.renameSync(top, tmp);
     fs.rmSync(stage, { recursive: true, force: true });

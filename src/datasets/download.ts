@@ -8,12 +8,18 @@ import path from 'node:path';
 
 export class DownloadError extends Error {}
 
-export interface DownloadProgress { onStart?: (total: number | undefined, have: number) => void; onBytes?: (n: number) => void }
+export interface DownloadProgress {
+  onStart?: (total: number | undefined, have: number) => void;
+  onBytes?: (n: number) => void;
+}
 
 export function md5File(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = crypto.createHash('md5');
-    fs.createReadStream(file).on('data', (c) => h.update(c)).on('error', reject).on('end', () => resolve(h.digest('hex')));
+    fs.createReadStream(file)
+      .on('data', (c) => h.update(c))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
   });
 }
 
@@ -24,7 +30,10 @@ function get(url: string, headers: Record<string, string>, redirects = 5): Promi
       const loc = res.headers.location;
       if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && loc) {
         res.resume();
-        if (redirects === 0) { reject(new DownloadError(`${url}: too many redirects`)); return; }
+        if (redirects === 0) {
+          reject(new DownloadError(`${url}: too many redirects`));
+          return;
+        }
         resolve(get(new URL(loc, url).href, headers, redirects - 1));
         return;
       }
@@ -44,23 +53,34 @@ export async function downloadFile(url: string, dest: string, md5: string | unde
   const part = `${dest}.part`;
   let have = fs.existsSync(part) ? fs.statSync(part).size : 0;
   const res = await get(url, have > 0 ? { Range: `bytes=${have}-` } : {});
-  if (res.statusCode === 416) { res.resume(); have = fs.statSync(part).size; } // already complete
+  if (res.statusCode === 416) {
+    res.resume();
+    have = fs.statSync(part).size;
+  } // already complete
   else {
-    if (res.statusCode === 200) have = 0; // server ignores ranges: start over
-    else if (res.statusCode !== 206) { res.resume(); throw new DownloadError(`${url}: HTTP ${res.statusCode}`); }
+    if (res.statusCode === 200)
+      have = 0; // server ignores ranges: start over
+    else if (res.statusCode !== 206) {
+      res.resume();
+      throw new DownloadError(`${url}: HTTP ${res.statusCode}`);
+    }
     const length = res.headers['content-length'] != null ? Number(res.headers['content-length']) : undefined;
     progress.onStart?.(length != null ? have + length : undefined, have);
     const out = fs.createWriteStream(part, { flags: have > 0 ? 'a' : 'w' });
     let received = 0;
     await new Promise<void>((resolve, reject) => {
-      res.on('data', (c: Buffer) => { received += c.length; progress.onBytes?.(c.length); });
+      res.on('data', (c: Buffer) => {
+        received += c.length;
+        progress.onBytes?.(c.length);
+      });
       res.on('aborted', () => reject(new DownloadError(`${url}: connection closed after ${have + received} bytes; run again to resume`)));
       res.on('error', (e) => reject(new DownloadError(`${url}: ${e.message}; run again to resume`)));
       res.pipe(out);
       out.on('finish', () => resolve());
       out.on('error', reject);
     }).finally(() => out.close());
-    if (length != null && received < length) throw new DownloadError(`${url}: got ${have + received} of ${have + length} bytes; run again to resume`);
+    if (length != null && received < length)
+      throw new DownloadError(`${url}: got ${have + received} of ${have + length} bytes; run again to resume`);
   }
   if (md5) {
     const got = await md5File(part);

@@ -7,7 +7,10 @@ import path from 'node:path';
 import { extractTgz } from './archive.js';
 import { downloadFile, md5File, type DownloadProgress } from './download.js';
 
-export interface RemoteFile { name: string; md5: string }
+export interface RemoteFile {
+  name: string;
+  md5: string;
+}
 
 export interface RemoteDataset {
   name: string;
@@ -38,7 +41,11 @@ export function defaultDataDir(name: string): string {
   return path.join(process.env.R3AN_DATA ?? path.join(os.homedir(), '.cache', 'r3an'), name);
 }
 
-export interface FetchedDataset { root: string; images: string; source: 'local copy' | 'cache' | 'download' }
+export interface FetchedDataset {
+  root: string;
+  images: string;
+  source: 'local copy' | 'cache' | 'download';
+}
 
 export function missingParts(dir: string, spec: RemoteDataset): string[] {
   return [spec.archive.folder, ...spec.files.map((f) => f.name)].filter((n) => !fs.existsSync(path.join(dir, n)));
@@ -61,13 +68,17 @@ export async function fetchDataset(spec: RemoteDataset, opts: FetchOptions = {})
     if (missing.length) throw new Error(`${opts.from}: not a complete copy of ${spec.name} (missing ${missing.join(', ')})`);
     for (const f of spec.files) {
       const got = await md5File(path.join(opts.from, f.name));
-      if (got !== f.md5) throw new Error(`${path.join(opts.from, f.name)}: checksum mismatch (MD5 ${got}, expected ${f.md5}): not the official file`);
+      if (got !== f.md5)
+        throw new Error(`${path.join(opts.from, f.name)}: checksum mismatch (MD5 ${got}, expected ${f.md5}): not the official file`);
     }
     log(`${spec.name}: using the local copy in ${opts.from}`);
     return found(opts.from, 'local copy');
   }
   const dir = opts.dir ?? defaultDataDir(spec.name);
-  if (missingParts(dir, spec).length === 0) { log(`${spec.name}: already in ${dir}`); return found(dir, 'cache'); }
+  if (missingParts(dir, spec).length === 0) {
+    log(`${spec.name}: already in ${dir}`);
+    return found(dir, 'cache');
+  }
   const base = opts.baseUrl ?? spec.baseUrl;
   const url = (name: string) => new URL(name, base.endsWith('/') ? base : `${base}/`).href;
   for (const f of spec.files) {

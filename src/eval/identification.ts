@@ -28,7 +28,9 @@ export interface IdentificationResult {
 
 /** Refuses non-finite features (a NaN similarity would compare false everywhere and rank as a hit). */
 export function assertFinite(x: Float32Array, what: string): void {
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new Error(`${what}: value ${i} is ${x[i]}; non-finite features cannot be evaluated (a diverged mapper?)`);
+  for (let i = 0; i < x.length; i++)
+    if (!Number.isFinite(x[i]))
+      throw new Error(`${what}: value ${i} is ${x[i]}; non-finite features cannot be evaluated (a diverged mapper?)`);
 }
 
 /** Identification needs ≥ 2 labelled identities with ≥ 2 images each: else every probe finds its own kind. */
@@ -37,20 +39,31 @@ export function assertIdentifiable(identities: string[]): void {
   const missing = byId.get('')?.length ?? 0;
   byId.delete('');
   const usable = [...byId.values()].filter((r) => r.length >= 2).length;
-  if (usable < 2) throw new Error(`identification needs at least 2 identities with 2 or more images; these features have ${usable}${missing ? ` (${missing} items have no identity)` : ''}`);
+  if (usable < 2)
+    throw new Error(
+      `identification needs at least 2 identities with 2 or more images; these features have ${usable}${missing ? ` (${missing} items have no identity)` : ''}`,
+    );
 }
 
 export function identificationWithDistractors(input: IdentificationInput): IdentificationResult {
   const { dim, identities } = input;
   const maxRank = input.maxRank ?? 10;
   const n = identities.length;
-  if (input.probes.length !== n * dim || input.gallery.length !== n * dim) throw new Error(`identification: probes and gallery must both be ${n}×${dim}`);
-  assertFinite(input.probes, 'probes'); assertFinite(input.gallery, 'gallery'); assertFinite(input.distractors, 'distractors');
+  if (input.probes.length !== n * dim || input.gallery.length !== n * dim)
+    throw new Error(`identification: probes and gallery must both be ${n}×${dim}`);
+  assertFinite(input.probes, 'probes');
+  assertFinite(input.gallery, 'gallery');
+  assertFinite(input.distractors, 'distractors');
   assertIdentifiable(identities);
-  const P = l2NormalizeRows(input.probes, dim), G = l2NormalizeRows(input.gallery, dim), D = l2NormalizeRows(input.distractors, dim);
+  const P = l2NormalizeRows(input.probes, dim),
+    G = l2NormalizeRows(input.gallery, dim),
+    D = l2NormalizeRows(input.distractors, dim);
   const byId = groupRows(identities);
   byId.delete(''); // unlabelled rows are never probes
-  const probeRows = [...byId.values()].filter((r) => r.length >= 2).flat().sort((a, b) => a - b);
+  const probeRows = [...byId.values()]
+    .filter((r) => r.length >= 2)
+    .flat()
+    .sort((a, b) => a - b);
   const nd = D.length / dim;
   const k = Math.min(maxRank, nd);
   // The k highest distractor similarities per probe decide every rank ≤ k.
@@ -81,13 +94,24 @@ export function identificationWithDistractors(input: IdentificationInput): Ident
  * K = maxRank + (largest identity size), all different-identity entries scoring ≥ the mate are in the
  * list whenever there are fewer than maxRank of them.
  */
-export function closedSetIdentification(probes: Float32Array, gallery: Float32Array, identities: string[], dim: number, maxRank = 10): IdentificationResult {
-  assertFinite(probes, 'probes'); assertFinite(gallery, 'gallery');
+export function closedSetIdentification(
+  probes: Float32Array,
+  gallery: Float32Array,
+  identities: string[],
+  dim: number,
+  maxRank = 10,
+): IdentificationResult {
+  assertFinite(probes, 'probes');
+  assertFinite(gallery, 'gallery');
   assertIdentifiable(identities);
-  const P = l2NormalizeRows(probes, dim), G = l2NormalizeRows(gallery, dim);
+  const P = l2NormalizeRows(probes, dim),
+    G = l2NormalizeRows(gallery, dim);
   const byId = groupRows(identities);
   byId.delete(''); // unlabelled rows are never probes
-  const probeRows = [...byId.values()].filter((r) => r.length >= 2).flat().sort((a, b) => a - b);
+  const probeRows = [...byId.values()]
+    .filter((r) => r.length >= 2)
+    .flat()
+    .sort((a, b) => a - b);
   const n = identities.length;
   const k = Math.min(n, maxRank + Math.max(0, ...[...byId.values()].map((r) => r.length)));
   const top = topKSimilarities(gatherRows(P, dim, probeRows), G, dim, k);

@@ -3,12 +3,21 @@ import fs from 'node:fs';
 import type { FeatureItem } from '../features/feature-set.js';
 import { rowByPath } from '../features/rows.js';
 
-export interface IndexedPair { a: number; b: number; same: boolean; fold: number }
+export interface IndexedPair {
+  a: number;
+  b: number;
+  same: boolean;
+  fold: number;
+}
 
 const imagePath = (name: string, n: string) => `${name}/${name}_${n.padStart(4, '0')}.jpg`;
 
 function parsePairLines(file: string): { fold: number; pa: string; pb: string; same: boolean }[] {
-  const lines = fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const [folds, perFold] = (lines[0] ?? '').split(/\s+/).map(Number);
   if (!(folds > 0 && perFold > 0)) throw new Error(`${file}: first line must be "<folds> <pairs per fold>"`);
   return lines.slice(1).map((line, k) => {
@@ -34,8 +43,12 @@ export function readLfwPairs(file: string, items: FeatureItem[]): { pairs: Index
   const pairs: IndexedPair[] = [];
   let missing = 0;
   for (const { fold, pa, pb, same } of parsePairLines(file)) {
-    const a = row.get(pa), b = row.get(pb);
-    if (a == null || b == null) { missing++; continue; }
+    const a = row.get(pa),
+      b = row.get(pb);
+    if (a == null || b == null) {
+      missing++;
+      continue;
+    }
     pairs.push({ a, b, same, fold });
   }
   return { pairs, missing };

@@ -15,16 +15,22 @@ export function l2NormalizeRows(m: Float32Array, dim: number): Float32Array {
 
 /** Mean cosine between row i of a and row i of b. */
 export function meanRowCosine(a: Float32Array, b: Float32Array, dim: number): number {
-  const an = l2NormalizeRows(a, dim), bn = l2NormalizeRows(b, dim);
+  const an = l2NormalizeRows(a, dim),
+    bn = l2NormalizeRows(b, dim);
   const n = a.length / dim;
   let total = 0;
-  for (let r = 0; r < n; r++) { let s = 0; for (let k = 0; k < dim; k++) s += an[r * dim + k] * bn[r * dim + k]; total += s; }
+  for (let r = 0; r < n; r++) {
+    let s = 0;
+    for (let k = 0; k < dim; k++) s += an[r * dim + k] * bn[r * dim + k];
+    total += s;
+  }
   return n ? total / n : NaN;
 }
 
 /** Cosine similarity matrix [probes × gallery] (both already unit-norm), computed on TF.js in row chunks. */
 export function similarityMatrix(probes: Float32Array, gallery: Float32Array, dim: number, chunkRows = 4096): Float32Array {
-  const np = probes.length / dim, ng = gallery.length / dim;
+  const np = probes.length / dim,
+    ng = gallery.length / dim;
   const out = new Float32Array(np * ng);
   const g = tf.tensor2d(gallery, [ng, dim]);
   const gT = tf.transpose(g);
@@ -35,6 +41,9 @@ export function similarityMatrix(probes: Float32Array, gallery: Float32Array, di
       out.set(block.dataSync(), s * ng);
       block.dispose();
     }
-  } finally { g.dispose(); gT.dispose(); }
+  } finally {
+    g.dispose();
+    gT.dispose();
+  }
   return out;
 }

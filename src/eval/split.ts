@@ -15,7 +15,11 @@ export interface IdentitySplit {
 
 export type SplitPart = 'train' | 'test' | 'distractors';
 
-export function splitIdentities(items: readonly Pick<FeatureItem, 'identity' | 'flipped' | 'augment'>[], testFraction: number, seed: number): IdentitySplit {
+export function splitIdentities(
+  items: readonly Pick<FeatureItem, 'identity' | 'flipped' | 'augment'>[],
+  testFraction: number,
+  seed: number,
+): IdentitySplit {
   if (!(testFraction > 0 && testFraction < 1)) throw new Error(`testFraction must be in (0, 1), got ${testFraction}`);
   const counts = new Map<string, number>();
   for (const it of items) {
@@ -35,6 +39,9 @@ export function splitRows(items: readonly Pick<FeatureItem, 'identity'>[], split
   const part = new Map<string, SplitPart>();
   for (const k of ['train', 'test', 'distractors'] as const) for (const id of split[k]) part.set(id, k);
   const rows: Record<SplitPart, number[]> = { train: [], test: [], distractors: [] };
-  items.forEach((it, i) => { const p = part.get(it.identity); if (p) rows[p].push(i); });
+  items.forEach((it, i) => {
+    const p = part.get(it.identity);
+    if (p) rows[p].push(i);
+  });
   return rows;
 }

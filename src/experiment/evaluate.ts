@@ -1,13 +1,13 @@
-// One evaluation of a (probe space → gallery space) setting on the test identities: identification with
-// the singleton identities as distractors (MegaFace style; closed set when there are none) and
-// verification (10-fold accuracy, TAR@FAR, a sampled ROC for plots).
-import { closedSetIdentification, identificationWithDistractors, type IdentificationResult } from '../eval/identification.js';
+// One evaluation of a (probe space → gallery space) setting on the test identities with every protocol
+// of the registry (eval/protocols.ts): identification with the singleton identities as distractors
+// (MegaFace style; closed set when there are none) and verification (10-fold accuracy, TAR@FAR, a
+// sampled ROC for plots).
 import { meanRowCosine } from '../eval/similarity.js';
-import { kFoldAccuracy, roc, rocSample, samplePairs, scorePairs, tarAtFar, type KFoldResult, type TarAtFar } from '../eval/verification.js';
+import { PROTOCOLS, type IdentificationEval, type VerificationEval } from '../eval/protocols.js';
 
 export interface SpaceEval {
-  identification: IdentificationResult & { protocol: 'distractors' | 'closed-set' };
-  verification: { pairs: number; accuracy: Omit<KFoldResult, 'folds'>; tarAtFar: TarAtFar[]; roc: { far: number; tar: number }[] };
+  identification: IdentificationEval;
+  verification: Omit<VerificationEval, 'accuracy'> & { accuracy: Omit<VerificationEval['accuracy'], 'folds'> };
   /** mean cosine between probe and gallery features of the same image (cross-model only) */
   cosine?: number;
 }
@@ -23,15 +23,14 @@ export interface SpaceEvalInput {
 }
 
 export function evaluateSpace(input: SpaceEvalInput): SpaceEval {
-  const { probes, gallery, identities, distractors, dim } = input;
-  const identification = distractors.length > 0
-    ? { ...identificationWithDistractors({ probes, gallery, identities, distractors, dim }), protocol: 'distractors' as const }
-    : { ...closedSetIdentification(probes, gallery, identities, dim), protocol: 'closed-set' as const };
-  const scored = scorePairs(probes, gallery, dim, samplePairs(identities, input.seed));
-  const { mean, std } = kFoldAccuracy(scored);
+  const { probes, gallery, dim } = input;
+  const {
+    accuracy: { mean, std },
+    ...verification
+  } = PROTOCOLS.verification.run(input);
   return {
-    identification,
-    verification: { pairs: scored.length, accuracy: { mean, std }, tarAtFar: tarAtFar(scored), roc: rocSample(roc(scored)) },
+    identification: PROTOCOLS.identification.run(input),
+    verification: { ...verification, accuracy: { mean, std } },
     ...(input.crossModel ? { cosine: meanRowCosine(probes, gallery, dim) } : {}),
   };
 }

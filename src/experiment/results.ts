@@ -3,7 +3,7 @@
 import type { DatasetOptions } from '../faces/dataset.js';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainerRuntime } from '../train/trainers.js';
-import type { Arch } from '../train/presets.js';
+import type { Arch } from '../train/architectures.js';
 import type { SpaceEval } from './evaluate.js';
 
 export type ExperimentKind = 'table5' | 'table3' | 'demo';
@@ -28,7 +28,13 @@ export interface ExperimentSpec {
   featuresFrom?: string[];
 }
 
-export interface ArchResult { eval: SpaceEval; trainSeconds: number; epochs: number; bestEpoch?: number; mapper: string }
+export interface ArchResult {
+  eval: SpaceEval;
+  trainSeconds: number;
+  epochs: number;
+  bestEpoch?: number;
+  mapper: string;
+}
 
 export interface ExperimentResults {
   kind: ExperimentKind;
@@ -36,7 +42,16 @@ export interface ExperimentResults {
   command?: string;
   data: string;
   dataset: Omit<DatasetOptions, 'onlyPaths'> & { onlyPaths?: number };
-  split: { seed: number; testFraction: number; trainIdentities: number; testIdentities: number; distractorIdentities: number; trainImages: number; testImages: number; distractorImages: number };
+  split: {
+    seed: number;
+    testFraction: number;
+    trainIdentities: number;
+    testIdentities: number;
+    distractorIdentities: number;
+    trainImages: number;
+    testImages: number;
+    distractorImages: number;
+  };
   backend: string;
   configs: Record<string, TrainConfig>;
   models: { id: string; dim: number; images: number; skipped: number }[];

@@ -1,5 +1,5 @@
 // The stages of an experiment, each cached in the workspace and resumable: extract → split → train → evaluate.
-import { isClosedForm } from '../train/presets.js';
+import { isClosedForm } from '../train/architectures.js';
 import fs from 'node:fs';
 import { extractFeatures } from '../faces/extract.js';
 import { listDataset, type DatasetOptions } from '../faces/dataset.js';
@@ -18,7 +18,11 @@ import { CHECKPOINT_DIR } from '../train/checkpoint.js';
 import { evaluateSpace, type SpaceEval } from './evaluate.js';
 import type { Workspace } from './workspace.js';
 
-export interface ExtractProgress { onStart?: (total: number, done: number) => void; onImage?: (outcome: 'ok' | 'skipped') => void; onEnd?: () => void }
+export interface ExtractProgress {
+  onStart?: (total: number, done: number) => void;
+  onImage?: (outcome: 'ok' | 'skipped') => void;
+  onEnd?: () => void;
+}
 
 export interface StageHooks {
   log: (msg: string) => void;
@@ -31,7 +35,15 @@ export interface StageHooks {
  * reused, and so is a larger extraction of the same images among `cache` (e.g. the whole dataset, when
  * an experiment takes its first N images): its rows for the listed images are copied in.
  */
-export async function ensureFeatures(ws: Workspace, model: string, data: string, dataset: DatasetOptions, hooks: StageHooks, crops = true, cache: string[] = []): Promise<FeatureSet> {
+export async function ensureFeatures(
+  ws: Workspace,
+  model: string,
+  data: string,
+  dataset: DatasetOptions,
+  hooks: StageHooks,
+  crops = true,
+  cache: string[] = [],
+): Promise<FeatureSet> {
   const dir = ws.features(model);
   if (!fs.existsSync(dir)) {
     const listed = listDataset(data, dataset).map((i) => i.path);
@@ -54,14 +66,25 @@ export async function ensureFeatures(ws: Workspace, model: string, data: string,
     const listed = listDataset(data, dataset).map((i) => i.path);
     const have = new Set([...set.items.map((i) => i.path), ...(set.manifest.skipped ?? []).map((s) => s.path)]);
     if (listed.length !== have.size || listed.some((p) => !have.has(p))) {
-      throw new Error(`${dir}: was extracted from another image list than ${data} with these options (${have.size} vs ${listed.length} images); use another --out`);
+      throw new Error(
+        `${dir}: was extracted from another image list than ${data} with these options (${have.size} vs ${listed.length} images); use another --out`,
+      );
     }
     hooks.log(`features ${model}: reusing ${dir} (${set.count} rows)`);
     return set;
   }
   hooks.log(`features ${model}: extracting ${data} → ${dir}`);
   const p = hooks.extractProgress?.(model);
-  const r = await extractFeatures({ ...dataset, data, model, out: dir, crops, onLog: hooks.log, onStart: p?.onStart, onImage: (_i, o) => p?.onImage?.(o) });
+  const r = await extractFeatures({
+    ...dataset,
+    data,
+    model,
+    out: dir,
+    crops,
+    onLog: hooks.log,
+    onStart: p?.onStart,
+    onImage: (_i, o) => p?.onImage?.(o),
+  });
   p?.onEnd?.();
   hooks.log(`features ${model}: ${r.rows} rows, ${r.skipped.length} images skipped`);
   return FeatureSet.open(dir);
@@ -72,18 +95,28 @@ export async function ensureFeatures(ws: Workspace, model: string, data: string,
  * sets. A split file made with another seed or fraction is refused rather than silently replaced.
  */
 export function ensureSplit(ws: Workspace, sets: FeatureSet[], testFraction: number, seed: number, hooks: StageHooks): IdentitySplit {
-  const common = sets.map((s) => new Set(s.items.filter(isOriginal).map((i) => i.path))).reduce((a, b) => new Set([...a].filter((p) => b.has(p))));
+  const common = sets
+    .map((s) => new Set(s.items.filter(isOriginal).map((i) => i.path)))
+    .reduce((a, b) => new Set([...a].filter((p) => b.has(p))));
   let split: IdentitySplit;
   if (fs.existsSync(ws.splitFile)) {
     split = JSON.parse(fs.readFileSync(ws.splitFile, 'utf8')) as IdentitySplit;
     if (split.seed !== seed || split.testFraction !== testFraction) {
-      throw new Error(`${ws.splitFile}: made with seed ${split.seed}, test fraction ${split.testFraction}; this run asks for ${seed}, ${testFraction} (use another --out)`);
+      throw new Error(
+        `${ws.splitFile}: made with seed ${split.seed}, test fraction ${split.testFraction}; this run asks for ${seed}, ${testFraction} (use another --out)`,
+      );
     }
   } else {
-    split = splitIdentities(sets[0].items.filter((i) => common.has(i.path)), testFraction, seed);
+    split = splitIdentities(
+      sets[0].items.filter((i) => common.has(i.path)),
+      testFraction,
+      seed,
+    );
     writeJsonAtomic(ws.splitFile, split);
   }
-  hooks.log(`split: ${split.train.length} training, ${split.test.length} test identities, ${split.distractors.length} single-image identities as distractors`);
+  hooks.log(
+    `split: ${split.train.length} training, ${split.test.length} test identities, ${split.distractors.length} single-image identities as distractors`,
+  );
   for (const set of sets) {
     const rows = splitRows(set.items, split);
     for (const part of ['train', 'test', 'distractors'] as const) {
@@ -97,21 +130,46 @@ export function ensureSplit(ws: Workspace, sets: FeatureSet[], testFraction: num
   return split;
 }
 
-export function openPart(ws: Workspace, model: string, part: SplitPart): FeatureSet { return FeatureSet.open(ws.part(model, part)); }
+export function openPart(ws: Workspace, model: string, part: SplitPart): FeatureSet {
+  return FeatureSet.open(ws.part(model, part));
+}
 
 /** Trains (or resumes, or reuses) a mapper on the training identities. */
-export async function ensureMapper(ws: Workspace, source: string, target: string, config: TrainConfig, backend: string, hooks: StageHooks, runtime?: TrainerRuntime): Promise<MapperManifest> {
+export async function ensureMapper(
+  ws: Workspace,
+  source: string,
+  target: string,
+  config: TrainConfig,
+  backend: string,
+  hooks: StageHooks,
+  runtime?: TrainerRuntime,
+): Promise<MapperManifest> {
   const dir = ws.mapper(source, target, config.arch);
   const label = `${source} → ${target} ${config.arch}`;
   const hasManifest = fs.existsSync(`${dir}/${MAPPER_JSON}`);
   if (hasManifest) {
     const m = readMapperManifest(dir);
-    if (m.training.finished && (isClosedForm(config.arch) || (m.config.epochs === config.epochs && m.config.iters === config.iters && m.config.pretrainIters === config.pretrainIters))) { hooks.log(`${label}: reusing ${dir}`); return m; }
+    if (
+      m.training.finished &&
+      (isClosedForm(config.arch) ||
+        (m.config.epochs === config.epochs && m.config.iters === config.iters && m.config.pretrainIters === config.pretrainIters))
+    ) {
+      hooks.log(`${label}: reusing ${dir}`);
+      return m;
+    }
   }
   const resume = fs.existsSync(`${dir}/${CHECKPOINT_DIR}/state.json`);
-  hooks.log(`${label}: ${resume ? 'resuming' : 'training'} (${isClosedForm(config.arch) ? 'closed form' : config.iters != null ? `${config.iters} iterations` : `${config.epochs} epochs`}${config.timeMinutes ? `, ≤ ${config.timeMinutes} min` : ''})`);
+  hooks.log(
+    `${label}: ${resume ? 'resuming' : 'training'} (${isClosedForm(config.arch) ? 'closed form' : config.iters != null ? `${config.iters} iterations` : `${config.epochs} epochs`}${config.timeMinutes ? `, ≤ ${config.timeMinutes} min` : ''})`,
+  );
   const r = await trainMapper({
-    source: ws.part(source, 'train'), target: ws.part(target, 'train'), out: dir, config, backend, resume, runtime,
+    source: ws.part(source, 'train'),
+    target: ws.part(target, 'train'),
+    out: dir,
+    config,
+    backend,
+    resume,
+    runtime,
     events: hooks.trainEvents?.(label, config),
   });
   return r.manifest;
@@ -126,12 +184,21 @@ function cached<T>(file: string, key: string): T | undefined {
 /** Self-model evaluation: probes and gallery from the same model. */
 export function evaluateSelf(ws: Workspace, model: string, seed: number): SpaceEval {
   const file = ws.selfEval(model);
-  const test = openPart(ws, model, 'test'), distractors = openPart(ws, model, 'distractors');
+  const test = openPart(ws, model, 'test'),
+    distractors = openPart(ws, model, 'distractors');
   const key = `${test.manifest.createdAt}|${distractors.manifest.createdAt}|${seed}`;
   const hit = cached<SpaceEval>(file, key);
   if (hit) return hit;
   const rows = test.rows();
-  const result = evaluateSpace({ probes: rows, gallery: rows, identities: test.items.map((i) => i.identity), distractors: distractors.rows(), dim: test.dim, crossModel: false, seed });
+  const result = evaluateSpace({
+    probes: rows,
+    gallery: rows,
+    identities: test.items.map((i) => i.identity),
+    distractors: distractors.rows(),
+    dim: test.dim,
+    crossModel: false,
+    seed,
+  });
   writeJsonAtomic(file, { key, result });
   return result;
 }
@@ -141,7 +208,9 @@ export async function evaluateMapped(ws: Workspace, source: string, target: stri
   const file = ws.crossEval(source, target, arch);
   const dir = ws.mapper(source, target, arch);
   const manifest = readMapperManifest(dir);
-  const src = openPart(ws, source, 'test'), tgt = openPart(ws, target, 'test'), distractors = openPart(ws, target, 'distractors');
+  const src = openPart(ws, source, 'test'),
+    tgt = openPart(ws, target, 'test'),
+    distractors = openPart(ws, target, 'distractors');
   const key = `${manifest.createdAt}|${src.manifest.createdAt}|${tgt.manifest.createdAt}|${distractors.manifest.createdAt}|${seed}`;
   const hit = cached<SpaceEval>(file, key);
   if (hit) return hit;
@@ -150,10 +219,18 @@ export async function evaluateMapped(ws: Workspace, source: string, target: stri
     const rows = pairRowsByPath(src.items, tgt.items);
     const probes = mapRows(mapper.mapping, gatherRows(src.rows(), src.dim, rows.a), src.dim, tgt.dim, true);
     const result = evaluateSpace({
-      probes, gallery: gatherRows(tgt.rows(), tgt.dim, rows.b), identities: rows.b.map((r) => tgt.items[r].identity),
-      distractors: distractors.rows(), dim: tgt.dim, crossModel: true, seed,
+      probes,
+      gallery: gatherRows(tgt.rows(), tgt.dim, rows.b),
+      identities: rows.b.map((r) => tgt.items[r].identity),
+      distractors: distractors.rows(),
+      dim: tgt.dim,
+      crossModel: true,
+      seed,
     });
     writeJsonAtomic(file, { key, result });
     return result;
-  } finally { mapper.mapping.dispose(); mapper.generator?.dispose(); }
+  } finally {
+    mapper.mapping.dispose();
+    mapper.generator?.dispose();
+  }
 }

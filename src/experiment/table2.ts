@@ -38,7 +38,15 @@ export interface Table2Row {
   imagesPerSecond?: number;
 }
 
-export interface Table2Results { kind: 'table2'; createdAt: string; command?: string; data: string; pairsFile: string; pairsOnly: boolean; rows: Table2Row[] }
+export interface Table2Results {
+  kind: 'table2';
+  createdAt: string;
+  command?: string;
+  data: string;
+  pairsFile: string;
+  pairsOnly: boolean;
+  rows: Table2Row[];
+}
 
 /** The pairs file: the given one, or pairs.txt beside or inside the data folder. */
 export function findPairsFile(data: string, given?: string): string {
@@ -61,19 +69,38 @@ export async function runTable2(spec: Table2Spec, hooks: StageHooks): Promise<Ta
     const { pairs, missing } = readLfwPairs(spec.pairs, items);
     const scored = scorePairs(x, x, set.dim, pairs);
     const k = kFoldAccuracy(scored);
-    const ident = closedSetIdentification(x, x, items.map((i) => i.identity), set.dim);
+    const ident = closedSetIdentification(
+      x,
+      x,
+      items.map((i) => i.identity),
+      set.dim,
+    );
     const ex = set.manifest.extraction;
     const row: Table2Row = {
-      model: entry.id, dim: set.dim, images: set.count, skipped: set.manifest.skipped?.length ?? 0,
+      model: entry.id,
+      dim: set.dim,
+      images: set.count,
+      skipped: set.manifest.skipped?.length ?? 0,
       verification: { pairs: scored.length, missing, mean: k.mean, std: k.std, tarAtFar: tarAtFar(scored) },
       identification: { rank1: ident.rank1, rank10: ident.cmc[9], pairs: ident.pairs },
-      ...(entry.published ? { published: entry.published } : {}), ...(entry.caveat ? { caveat: entry.caveat } : {}),
+      ...(entry.published ? { published: entry.published } : {}),
+      ...(entry.caveat ? { caveat: entry.caveat } : {}),
       ...(ex && ex.images > 0 ? { imagesPerSecond: ex.images / ex.seconds } : {}),
     };
-    hooks.log(`${entry.id}: LFW verification ${(100 * k.mean).toFixed(2)} ± ${(100 * k.std).toFixed(2)}% (${scored.length} pairs, ${missing} without a face), rank-1 ${(100 * ident.rank1).toFixed(2)}%`);
+    hooks.log(
+      `${entry.id}: LFW verification ${(100 * k.mean).toFixed(2)} ± ${(100 * k.std).toFixed(2)}% (${scored.length} pairs, ${missing} without a face), rank-1 ${(100 * ident.rank1).toFixed(2)}%`,
+    );
     rows.push(row);
   }
-  const results: Table2Results = { kind: 'table2', createdAt: new Date().toISOString(), ...(spec.command ? { command: spec.command } : {}), data: spec.data, pairsFile: spec.pairs, pairsOnly: spec.pairsOnly, rows };
+  const results: Table2Results = {
+    kind: 'table2',
+    createdAt: new Date().toISOString(),
+    ...(spec.command ? { command: spec.command } : {}),
+    data: spec.data,
+    pairsFile: spec.pairs,
+    pairsOnly: spec.pairsOnly,
+    rows,
+  };
   writeJsonAtomic(ws.results('table2', 'json'), results);
   writeFileAtomic(ws.results('table2', 'md'), table2Markdown(results));
   return results;
@@ -83,14 +110,21 @@ const pct = (x: number | undefined) => (x == null || !Number.isFinite(x) ? '–'
 
 export function table2Markdown(r: Table2Results): string {
   const lines = [
-    '# Table 2 on your data: the face models\' own quality', '',
+    "# Table 2 on your data: the face models' own quality",
+    '',
     `Data: \`${r.data}\` (${r.pairsOnly ? 'the images the pairs file names' : 'every image'}); pairs: \`${r.pairsFile}\`.`,
-    'Verification: 10-fold accuracy on the pairs file (threshold chosen on 9 folds, accuracy on the 10th; mean ± std; pairs with an image where no face was found are left out). Identification: closed-set rank-1 and rank-10 over every ordered pair of an identity\'s images, all other images as distractors.',
-    r.command ? `\nCommand: \`${r.command}\`` : '', '',
+    "Verification: 10-fold accuracy on the pairs file (threshold chosen on 9 folds, accuracy on the 10th; mean ± std; pairs with an image where no face was found are left out). Identification: closed-set rank-1 and rank-10 over every ordered pair of an identity's images, all other images as distractors.",
+    r.command ? `\nCommand: \`${r.command}\`` : '',
+    '',
     '| Model | dim | images (no face) | LFW verification (%) | TAR@FAR=1e-2 (%) | rank-1 (%) | rank-10 (%) | published LFW (%) | images/s |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...r.rows.map((x) => `| ${x.model}${x.caveat ? ' ⚠' : ''} | ${x.dim} | ${x.images} (${x.skipped}) | ${pct(x.verification.mean)} ± ${pct(x.verification.std)} (${x.verification.pairs} pairs) | ${pct(x.verification.tarAtFar.find((t) => t.far === 1e-2)?.tar)} | ${pct(x.identification.rank1)} | ${pct(x.identification.rank10)} | ${x.published ? `${x.published.lfw} (${x.published.source})` : '–'} | ${x.imagesPerSecond?.toFixed(2) ?? '–'} |`),
-    '', ...r.rows.filter((x) => x.caveat).map((x) => `⚠ ${x.model}: ${x.caveat}`), '',
+    ...r.rows.map(
+      (x) =>
+        `| ${x.model}${x.caveat ? ' ⚠' : ''} | ${x.dim} | ${x.images} (${x.skipped}) | ${pct(x.verification.mean)} ± ${pct(x.verification.std)} (${x.verification.pairs} pairs) | ${pct(x.verification.tarAtFar.find((t) => t.far === 1e-2)?.tar)} | ${pct(x.identification.rank1)} | ${pct(x.identification.rank10)} | ${x.published ? `${x.published.lfw} (${x.published.source})` : '–'} | ${x.imagesPerSecond?.toFixed(2) ?? '–'} |`,
+    ),
+    '',
+    ...r.rows.filter((x) => x.caveat).map((x) => `⚠ ${x.model}: ${x.caveat}`),
+    '',
   ];
   return lines.join('\n');
 }

@@ -13,13 +13,29 @@ export const pairSlug = (source: string, target: string) => `${modelSlug(source)
 
 export class Workspace {
   constructor(readonly dir: string) {}
-  features(model: string): string { return path.join(this.dir, 'features', modelSlug(model)); }
-  get splitFile(): string { return path.join(this.dir, 'split.json'); }
-  part(model: string, part: SplitPart): string { return path.join(this.dir, 'split', modelSlug(model), part); }
-  mapper(source: string, target: string, arch: string): string { return path.join(this.dir, 'mappers', pairSlug(source, target), arch); }
-  crossEval(source: string, target: string, arch: string): string { return path.join(this.dir, 'evals', pairSlug(source, target), `${arch}.json`); }
-  selfEval(model: string): string { return path.join(this.dir, 'evals', 'self', `${modelSlug(model)}.json`); }
-  results(kind: string, ext: 'json' | 'md'): string { return path.join(this.dir, `${kind}.${ext}`); }
+  features(model: string): string {
+    return path.join(this.dir, 'features', modelSlug(model));
+  }
+  get splitFile(): string {
+    return path.join(this.dir, 'split.json');
+  }
+  part(model: string, part: SplitPart): string {
+    return path.join(this.dir, 'split', modelSlug(model), part);
+  }
+  mapper(source: string, target: string, arch: string): string {
+    return path.join(this.dir, 'mappers', pairSlug(source, target), arch);
+  }
+  crossEval(source: string, target: string, arch: string): string {
+    return path.join(this.dir, 'evals', pairSlug(source, target), `${arch}.json`);
+  }
+  selfEval(model: string): string {
+    return path.join(this.dir, 'evals', 'self', `${modelSlug(model)}.json`);
+  }
+  results(kind: string, ext: 'json' | 'md'): string {
+    return path.join(this.dir, `${kind}.${ext}`);
+  }
   /** the demo's report is report/; each experiment kind has its own (table5-report/, table3-report/) */
-  report(kind: string): string { return path.join(this.dir, kind === 'demo' ? 'report' : `${kind}-report`); }
+  report(kind: string): string {
+    return path.join(this.dir, kind === 'demo' ? 'report' : `${kind}-report`);
+  }
 }

@@ -37,7 +37,12 @@ function scalePixels(t: tf.Tensor, pixels: PixelScaling): tf.Tensor {
 
 /** A whole image (already an aligned face) resized to size×size, float 0..255. */
 function resizeWhole(img: RgbImage, size: number): Float32Array {
-  return tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(img.data, [img.height, img.width, 3], 'int32').toFloat(), [size, size]).dataSync() as Float32Array);
+  return tf.tidy(
+    () =>
+      tf.image
+        .resizeBilinear(tf.tensor3d(img.data, [img.height, img.width, 3], 'int32').toFloat(), [size, size])
+        .dataSync() as Float32Array,
+  );
 }
 
 export async function createAlignedEmbedder(spec: AlignedModelSpec, lineage: ModelLineage): Promise<Embedder> {
@@ -51,11 +56,14 @@ export async function createAlignedEmbedder(spec: AlignedModelSpec, lineage: Mod
     });
     try {
       const v = out.dataSync() as Float32Array;
-      if (v.length !== spec.dim) throw new Error(`${spec.modelFile}: returned a ${v.length}-d output, ${spec.id} is declared ${spec.dim}-d`);
+      if (v.length !== spec.dim)
+        throw new Error(`${spec.modelFile}: returned a ${v.length}-d output, ${spec.id} is declared ${spec.dim}-d`);
       if (!v.every(Number.isFinite)) throw new Error(`${spec.modelFile}: returned non-finite values`);
       // (an all-zero output, e.g. for a blank probe input, stays zero: l2 leaves it as is)
       return l2(v);
-    } finally { out.dispose(); }
+    } finally {
+      out.dispose();
+    }
   };
   // refuse a model whose output does not match its declared dimension before any image is read
   run(new Float32Array(spec.inputSize * spec.inputSize * 3));
@@ -68,14 +76,31 @@ export async function createAlignedEmbedder(spec: AlignedModelSpec, lineage: Mod
       }
       const input = tf.tensor4d(img.data, [1, img.height, img.width, 3], 'int32');
       let res;
-      try { res = await human.detect(input); } finally { input.dispose(); }
+      try {
+        res = await human.detect(input);
+      } finally {
+        input.dispose();
+      }
       try {
         const faces = res.face.filter((f) => f.mesh && f.mesh.length >= 468);
         if (faces.length === 0) return null;
-        const f = faces[pickFace(faces.map((x) => ({ x: x.box[0], y: x.box[1], width: x.box[2], height: x.box[3] })), img.width, img.height)];
+        const f =
+          faces[
+            pickFace(
+              faces.map((x) => ({ x: x.box[0], y: x.box[1], width: x.box[2], height: x.box[3] })),
+              img.width,
+              img.height,
+            )
+          ];
         const points = fivePointsFromMesh(f.mesh!);
-        return { embedding: run(alignArcFace(img, points, spec.inputSize)), crop: toCrop(alignArcFace(img, points, FACE_SIZE)), faces: faces.length };
-      } finally { for (const f of res.face) f.tensor?.dispose(); }
+        return {
+          embedding: run(alignArcFace(img, points, spec.inputSize)),
+          crop: toCrop(alignArcFace(img, points, FACE_SIZE)),
+          faces: faces.length,
+        };
+      } finally {
+        for (const f of res.face) f.tensor?.dispose();
+      }
     },
   };
 }
@@ -84,17 +109,38 @@ export async function createAlignedEmbedder(spec: AlignedModelSpec, lineage: Mod
 export function alignedPreprocessing(spec: AlignedModelSpec): Record<string, unknown> {
   return {
     detector: spec.alignment === 'arcface' ? 'Human blazeface + facemesh (@vladmandic/human)' : 'none (images are aligned face crops)',
-    alignment: spec.alignment === 'arcface' ? 'five-point similarity transform onto the ArcFace 112×112 template (eye centres, nose tip, mouth corners from the mesh)' : 'none',
-    input: `${spec.inputSize}×${spec.inputSize} ${spec.colour} in ${spec.pixels}`, colour: spec.colour, pixels: spec.pixels, output: 'L2-normalised',
+    alignment:
+      spec.alignment === 'arcface'
+        ? 'five-point similarity transform onto the ArcFace 112×112 template (eye centres, nose tip, mouth corners from the mesh)'
+        : 'none',
+    input: `${spec.inputSize}×${spec.inputSize} ${spec.colour} in ${spec.pixels}`,
+    colour: spec.colour,
+    pixels: spec.pixels,
+    output: 'L2-normalised',
   };
 }
 
 /** lineageExtra is computed only when an embedder is created (e.g. hashing the model's weight files). */
-export function alignedModelEntry(spec: AlignedModelSpec, meta: Pick<ZooEntry, 'package' | 'description' | 'typicalImagesPerSecond' | 'published' | 'caveat'> & { lineageExtra?: () => Record<string, unknown> }): ZooEntry {
+export function alignedModelEntry(
+  spec: AlignedModelSpec,
+  meta: Pick<ZooEntry, 'package' | 'description' | 'typicalImagesPerSecond' | 'published' | 'caveat'> & {
+    lineageExtra?: () => Record<string, unknown>;
+  },
+): ZooEntry {
   const preprocessing = alignedPreprocessing(spec);
   const { lineageExtra, ...rest } = meta;
   return {
-    id: spec.id, dim: spec.dim, inputSize: spec.inputSize, preprocessing, ...rest,
-    create: () => createAlignedEmbedder(spec, { id: spec.id, dim: spec.dim, normalization: 'l2', preprocessing: { ...preprocessing, ...lineageExtra?.() } }),
+    id: spec.id,
+    dim: spec.dim,
+    inputSize: spec.inputSize,
+    preprocessing,
+    ...rest,
+    create: () =>
+      createAlignedEmbedder(spec, {
+        id: spec.id,
+        dim: spec.dim,
+        normalization: 'l2',
+        preprocessing: { ...preprocessing, ...lineageExtra?.() },
+      }),
   };
 }

@@ -6,10 +6,19 @@ import type { RgbImage } from './image.js';
 export type Point = [number, number];
 
 /** InsightFace's reference landmarks for 112×112 crops: eye (image left), eye (image right), nose tip, mouth corners. */
-export const ARCFACE_112: readonly Point[] = [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655], [70.7299, 92.2041]];
+export const ARCFACE_112: readonly Point[] = [
+  [38.2946, 51.6963],
+  [73.5318, 51.5014],
+  [56.0252, 71.7366],
+  [41.5493, 92.3655],
+  [70.7299, 92.2041],
+];
 
 // MediaPipe FaceMesh (Human's mesh) indices: eye corners, nose tip, mouth corners.
-const EYE_A = [33, 133], EYE_B = [362, 263], NOSE_TIP = 1, MOUTH = [61, 291];
+const EYE_A = [33, 133],
+  EYE_B = [362, 263],
+  NOSE_TIP = 1,
+  MOUTH = [61, 291];
 
 /** The five alignment points from a 468-point face mesh (image pixels), ordered like ARCFACE_112. */
 export function fivePointsFromMesh(mesh: ArrayLike<ArrayLike<number>>): Point[] {
@@ -24,16 +33,35 @@ export function fivePointsFromMesh(mesh: ArrayLike<ArrayLike<number>>): Point[] 
 /** 2×3 matrix [a, -b, tx; b, a, ty] of the least-squares similarity transform mapping src onto dst (Umeyama, no reflection). */
 export function similarityTransform(src: readonly Point[], dst: readonly Point[]): number[] {
   const n = src.length;
-  let sx = 0, sy = 0, dx = 0, dy = 0;
-  for (let i = 0; i < n; i++) { sx += src[i][0]; sy += src[i][1]; dx += dst[i][0]; dy += dst[i][1]; }
-  sx /= n; sy /= n; dx /= n; dy /= n;
-  let num1 = 0, num2 = 0, den = 0;
+  let sx = 0,
+    sy = 0,
+    dx = 0,
+    dy = 0;
   for (let i = 0; i < n; i++) {
-    const px = src[i][0] - sx, py = src[i][1] - sy, qx = dst[i][0] - dx, qy = dst[i][1] - dy;
-    num1 += px * qx + py * qy; num2 += px * qy - py * qx; den += px * px + py * py;
+    sx += src[i][0];
+    sy += src[i][1];
+    dx += dst[i][0];
+    dy += dst[i][1];
+  }
+  sx /= n;
+  sy /= n;
+  dx /= n;
+  dy /= n;
+  let num1 = 0,
+    num2 = 0,
+    den = 0;
+  for (let i = 0; i < n; i++) {
+    const px = src[i][0] - sx,
+      py = src[i][1] - sy,
+      qx = dst[i][0] - dx,
+      qy = dst[i][1] - dy;
+    num1 += px * qx + py * qy;
+    num2 += px * qy - py * qx;
+    den += px * px + py * py;
   }
   if (den === 0) throw new Error('alignment points are all at one place');
-  const a = num1 / den, b = num2 / den;
+  const a = num1 / den,
+    b = num2 / den;
   return [a, -b, dx - (a * sx - b * sy), b, a, dy - (b * sx + a * sy)];
 }
 
@@ -42,13 +70,20 @@ export function warpAffine(img: RgbImage, m: number[], size: number): Float32Arr
   // invert m to find, for each crop pixel, where it comes from
   const [a, b0, tx, c, d, ty] = m;
   const det = a * d - b0 * c;
-  const ia = d / det, ib = -b0 / det, ic = -c / det, id = a / det;
+  const ia = d / det,
+    ib = -b0 / det,
+    ic = -c / det,
+    id = a / det;
   const out = new Float32Array(size * size * 3);
   const { width: w, height: h, data } = img;
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
-      const x = ia * (u - tx) + ib * (v - ty), y = ic * (u - tx) + id * (v - ty);
-      const x0 = Math.floor(x), y0 = Math.floor(y), fx = x - x0, fy = y - y0;
+      const x = ia * (u - tx) + ib * (v - ty),
+        y = ic * (u - tx) + id * (v - ty);
+      const x0 = Math.floor(x),
+        y0 = Math.floor(y),
+        fx = x - x0,
+        fy = y - y0;
       const o = (v * size + u) * 3;
       for (let k = 0; k < 3; k++) {
         const px = (xx: number, yy: number) => (xx >= 0 && yy >= 0 && xx < w && yy < h ? data[(yy * w + xx) * 3 + k] : 0);
@@ -62,5 +97,12 @@ export function warpAffine(img: RgbImage, m: number[], size: number): Float32Arr
 /** The face aligned onto the ArcFace template at size×size (the template scales with size). */
 export function alignArcFace(img: RgbImage, points: readonly Point[], size = 112): Float32Array {
   const s = size / 112;
-  return warpAffine(img, similarityTransform(points, ARCFACE_112.map(([x, y]) => [x * s, y * s] as Point)), size);
+  return warpAffine(
+    img,
+    similarityTransform(
+      points,
+      ARCFACE_112.map(([x, y]) => [x * s, y * s] as Point),
+    ),
+    size,
+  );
 }

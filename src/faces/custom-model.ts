@@ -36,10 +36,21 @@ function modelDigest(modelFile: string): string {
 
 export function customModelEntry(specFile: string): ZooEntry {
   let raw: Record<string, unknown>;
-  try { raw = JSON.parse(fs.readFileSync(specFile, 'utf8')); } catch (e) { throw new Error(`${specFile}: cannot read model spec (${(e as Error).message})`); }
+  try {
+    raw = JSON.parse(fs.readFileSync(specFile, 'utf8'));
+  } catch (e) {
+    throw new Error(`${specFile}: cannot read model spec (${(e as Error).message})`);
+  }
   const bad = (field: string, want: string) => new Error(`${specFile}: "${field}" must be ${want} (got ${JSON.stringify(raw[field])})`);
-  const str = (f: string) => { if (typeof raw[f] !== 'string' || !raw[f]) throw bad(f, 'a non-empty string'); return raw[f] as string; };
-  const int = (f: string) => { const v = raw[f]; if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw bad(f, 'a positive integer'); return v; };
+  const str = (f: string) => {
+    if (typeof raw[f] !== 'string' || !raw[f]) throw bad(f, 'a non-empty string');
+    return raw[f] as string;
+  };
+  const int = (f: string) => {
+    const v = raw[f];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw bad(f, 'a positive integer');
+    return v;
+  };
   const oneOf = <T extends string>(f: string, options: readonly T[], fallback: T): T => {
     const v = raw[f] ?? fallback;
     if (!options.includes(v as T)) throw bad(f, `one of ${options.join(', ')}`);
@@ -47,12 +58,19 @@ export function customModelEntry(specFile: string): ZooEntry {
   };
   const modelFile = path.resolve(path.dirname(specFile), str('model'));
   const spec: AlignedModelSpec = {
-    id: str('id'), modelFile, dim: int('dim'), inputSize: int('inputSize'),
-    pixels: oneOf('pixels', PIXEL_SCALINGS, '0..255'), colour: oneOf('colour', ['RGB', 'BGR'] as const, 'RGB'), alignment: oneOf('alignment', ALIGNMENTS, 'arcface'),
+    id: str('id'),
+    modelFile,
+    dim: int('dim'),
+    inputSize: int('inputSize'),
+    pixels: oneOf('pixels', PIXEL_SCALINGS, '0..255'),
+    colour: oneOf('colour', ['RGB', 'BGR'] as const, 'RGB'),
+    alignment: oneOf('alignment', ALIGNMENTS, 'arcface'),
   };
   if (!fs.existsSync(modelFile)) throw new Error(`${specFile}: model file ${modelFile} not found`);
   return alignedModelEntry(spec, {
-    package: `your model (${path.relative(process.cwd(), modelFile) || modelFile})`, description: typeof raw.description === 'string' ? raw.description : 'user-registered TF.js model',
-    typicalImagesPerSecond: 3, lineageExtra: () => ({ spec: path.resolve(specFile), modelSha256: modelDigest(modelFile) }),
+    package: `your model (${path.relative(process.cwd(), modelFile) || modelFile})`,
+    description: typeof raw.description === 'string' ? raw.description : 'user-registered TF.js model',
+    typicalImagesPerSecond: 3,
+    lineageExtra: () => ({ spec: path.resolve(specFile), modelSha256: modelDigest(modelFile) }),
   });
 }

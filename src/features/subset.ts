@@ -4,7 +4,12 @@ import { gatherRows } from './rows.js';
 import { FACE_SIZE } from '../core/face-size.js';
 
 /** `skipped`: the source's skipped-image records that belong to the subset (default: none). */
-export function writeFeatureSubset(set: FeatureSet, rows: readonly number[], dir: string, skipped?: { path: string; reason: string }[]): void {
+export function writeFeatureSubset(
+  set: FeatureSet,
+  rows: readonly number[],
+  dir: string,
+  skipped?: { path: string; reason: string }[],
+): void {
   const crops = set.hasCrops ? gatherRows(set.crops(), FACE_SIZE * FACE_SIZE * 3, rows) : undefined;
   writeFeatureSet(dir, {
     model: set.model,

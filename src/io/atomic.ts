@@ -7,16 +7,21 @@ function tempSibling(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${Date.now().toString(36)}`);
 }
 
-
 /** Removes the staging siblings of `target` left by processes that no longer run (killed mid-write). */
 export function removeStaleStaging(target: string): void {
-  const dir = path.dirname(target), prefix = `.${path.basename(target)}.tmp-`;
+  const dir = path.dirname(target),
+    prefix = `.${path.basename(target)}.tmp-`;
   let names: string[];
-  try { names = fs.readdirSync(dir); } catch { return; }
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid))
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   }
 }
 
@@ -24,7 +29,13 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = tempSibling(target);
   const fd = fs.openSync(tmp, 'w');
-  try { if (typeof data === 'string') fs.writeSync(fd, data); else fs.writeSync(fd, data); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+  try {
+    if (typeof data === 'string') fs.writeSync(fd, data);
+    else fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(tmp, target);
 }
 
@@ -46,14 +57,21 @@ export function stageDir(target: string): { dir: string; commit(): void; abort()
       fs.renameSync(tmp, target);
       if (old) fs.rmSync(old, { recursive: true, force: true });
     },
-    abort() { fs.rmSync(tmp, { recursive: true, force: true }); },
+    abort() {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
   };
 }
 
 /** Builds a whole directory atomically (see stageDir). */
 export async function replaceDirAtomic(target: string, build: (tmpDir: string) => Promise<void> | void): Promise<void> {
   const stage = stageDir(target);
-  try { await build(stage.dir); } catch (e) { stage.abort(); throw e; }
+  try {
+    await build(stage.dir);
+  } catch (e) {
+    stage.abort();
+    throw e;
+  }
   stage.commit();
 }
 
@@ -67,7 +85,21 @@ export class AtomicFileWriter {
     this.tmp = tempSibling(target);
     this.fd = fs.openSync(this.tmp, 'w');
   }
-  write(data: Uint8Array): void { fs.writeSync(this.fd, data, 0, data.byteLength, this.position); this.position += data.byteLength; }
-  commit(): void { fs.fsyncSync(this.fd); fs.closeSync(this.fd); fs.renameSync(this.tmp, this.target); }
-  abort(): void { try { fs.closeSync(this.fd); } catch { /* closed */ } fs.rmSync(this.tmp, { force: true }); }
+  write(data: Uint8Array): void {
+    fs.writeSync(this.fd, data, 0, data.byteLength, this.position);
+    this.position += data.byteLength;
+  }
+  commit(): void {
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+    fs.renameSync(this.tmp, this.target);
+  }
+  abort(): void {
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* closed */
+    }
+    fs.rmSync(this.tmp, { force: true });
+  }
 }

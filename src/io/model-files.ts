@@ -12,26 +12,31 @@ function concatBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
   const parts = data.map((b) => new Uint8Array(b));
   const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.byteLength; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.byteLength;
+  }
   return out;
 }
 
 /** Saves a layers model as dir/model.json + dir/weights.bin. */
 export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const weights = concatBuffers(artifacts.weightData ?? new ArrayBuffer(0));
-    fs.writeFileSync(path.join(dir, WEIGHTS_BIN), weights);
-    const json = {
-      modelTopology: artifacts.modelTopology,
-      format: artifacts.format ?? 'layers-model',
-      generatedBy: artifacts.generatedBy,
-      convertedBy: artifacts.convertedBy ?? null,
-      weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
-    };
-    fs.writeFileSync(path.join(dir, MODEL_JSON), JSON.stringify(json));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = concatBuffers(artifacts.weightData ?? new ArrayBuffer(0));
+      fs.writeFileSync(path.join(dir, WEIGHTS_BIN), weights);
+      const json = {
+        modelTopology: artifacts.modelTopology,
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
+      };
+      fs.writeFileSync(path.join(dir, MODEL_JSON), JSON.stringify(json));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+    }),
+  );
 }
 
 /** An IOHandler that reads model.json and its weight shards from the local file system. */
@@ -49,10 +54,15 @@ export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
       }
       const all = Buffer.concat(bufs);
       return {
-        modelTopology: j.modelTopology, weightSpecs: specs,
+        modelTopology: j.modelTopology,
+        weightSpecs: specs,
         weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer,
-        format: j.format, generatedBy: j.generatedBy, convertedBy: j.convertedBy,
-        signature: j.signature, userDefinedMetadata: j.userDefinedMetadata, modelInitializer: j.modelInitializer,
+        format: j.format,
+        generatedBy: j.generatedBy,
+        convertedBy: j.convertedBy,
+        signature: j.signature,
+        userDefinedMetadata: j.userDefinedMetadata,
+        modelInitializer: j.modelInitializer,
       };
     },
   };
@@ -66,8 +76,13 @@ export function loadLayersModelFromDir(dir: string): Promise<tf.LayersModel> {
 export async function loadTfjsModelFile(modelJsonPath: string): Promise<{ predict(x: tf.Tensor): tf.Tensor; format: string }> {
   if (!fs.existsSync(modelJsonPath)) throw new Error(`${modelJsonPath}: model file not found`);
   let format: string;
-  try { format = (JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as { format?: string }).format ?? 'layers-model'; } catch (e) { throw new Error(`${modelJsonPath}: not a TF.js model.json (${(e as Error).message})`); }
-  const first = (o: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor => (o instanceof tf.Tensor ? o : Array.isArray(o) ? o[0] : Object.values(o)[0]);
+  try {
+    format = (JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as { format?: string }).format ?? 'layers-model';
+  } catch (e) {
+    throw new Error(`${modelJsonPath}: not a TF.js model.json (${(e as Error).message})`);
+  }
+  const first = (o: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor =>
+    o instanceof tf.Tensor ? o : Array.isArray(o) ? o[0] : Object.values(o)[0];
   if (format === 'graph-model') {
     const m = await tf.loadGraphModel(fileHandler(modelJsonPath));
     return { format, predict: (x) => first(m.execute(x)) };

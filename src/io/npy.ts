@@ -7,7 +7,11 @@ const DESCR: Record<NpyDtype, string> = { float32: '<f4', uint8: '|u1' };
 const BYTES: Record<NpyDtype, number> = { float32: 4, uint8: 1 };
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
 
-export interface NpyHeader { dtype: NpyDtype; shape: number[]; dataOffset: number }
+export interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  dataOffset: number;
+}
 
 export function npyHeaderBytes(dtype: NpyDtype, shape: number[]): Buffer {
   const shapeStr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
@@ -16,7 +20,8 @@ export function npyHeaderBytes(dtype: NpyDtype, shape: number[]): Buffer {
   dict += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
   const head = Buffer.alloc(MAGIC.length + 4);
   MAGIC.copy(head, 0);
-  head[6] = 1; head[7] = 0;
+  head[6] = 1;
+  head[7] = 0;
   head.writeUInt16LE(dict.length, 8);
   return Buffer.concat([head, Buffer.from(dict, 'latin1')]);
 }
@@ -39,13 +44,19 @@ export function readNpyHeader(file: string): NpyHeader {
     if (fortran === 'True') throw new Error(`${file}: Fortran-ordered arrays are not supported`);
     const dtype = (Object.keys(DESCR) as NpyDtype[]).find((d) => DESCR[d] === descr);
     if (!dtype) throw new Error(`${file}: unsupported dtype ${descr} (expected float32 '<f4' or uint8 '|u1')`);
-    const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+    const shape = shapeText
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(Number);
     const header: NpyHeader = { dtype, shape, dataOffset: start + headerLen };
     const expected = header.dataOffset + shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
     const actual = fs.fstatSync(fd).size;
     if (actual < expected) throw new Error(`${file}: truncated (${actual} bytes, expected ${expected} for shape [${shape}])`);
     return header;
-  } finally { fs.closeSync(fd); }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Reads rows [start, end) of a 2-D or higher array whose first axis is rows. */
@@ -55,7 +66,11 @@ export function readNpyRows(file: string, header: NpyHeader, start: number, end:
   const count = Math.max(0, end - start) * rowElems;
   const buf = new ArrayBuffer(count * bytes);
   const fd = fs.openSync(file, 'r');
-  try { fs.readSync(fd, new Uint8Array(buf), 0, count * bytes, header.dataOffset + start * rowElems * bytes); } finally { fs.closeSync(fd); }
+  try {
+    fs.readSync(fd, new Uint8Array(buf), 0, count * bytes, header.dataOffset + start * rowElems * bytes);
+  } finally {
+    fs.closeSync(fd);
+  }
   return header.dtype === 'float32' ? new Float32Array(buf) : new Uint8Array(buf);
 }
 

@@ -3,7 +3,13 @@
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 
-interface BundleIndexEntry { name: string; shape: number[]; dtype: 'float32' | 'int32'; offset: number; length: number }
+interface BundleIndexEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  offset: number;
+  length: number;
+}
 
 export function writeTensorBundle(binPath: string, jsonPath: string, tensors: { name: string; tensor: tf.Tensor }[]): void {
   const index: BundleIndexEntry[] = [];
@@ -14,7 +20,8 @@ export function writeTensorBundle(binPath: string, jsonPath: string, tensors: { 
     const data = dtype === 'int32' ? Int32Array.from(tensor.dataSync()) : Float32Array.from(tensor.dataSync());
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     index.push({ name, shape: tensor.shape, dtype, offset, length: data.length });
-    chunks.push(buf); offset += buf.byteLength;
+    chunks.push(buf);
+    offset += buf.byteLength;
   }
   fs.writeFileSync(binPath, Buffer.concat(chunks));
   fs.writeFileSync(jsonPath, JSON.stringify(index));

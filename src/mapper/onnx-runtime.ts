@@ -3,7 +3,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { l2NormalizeRows } from '../eval/similarity.js';
 import { mapRowsUnchecked } from './map-rows.js';
-import { mappingToOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnx-export.js';
+import { mappingToOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../onnx/export.js';
 import { chooseRuntime, type Runtime } from '../backend/onnxruntime.js';
 
 /** Runs a mapping over rows of source features. */
@@ -16,7 +16,9 @@ export interface MappingRunner {
 function tfjsRunner(mapping: tf.LayersModel): MappingRunner {
   return {
     runtime: 'tfjs',
-    async run(x, ds, dt, normalize) { return mapRowsUnchecked(mapping, x, ds, dt, normalize); },
+    async run(x, ds, dt, normalize) {
+      return mapRowsUnchecked(mapping, x, ds, dt, normalize);
+    },
     async dispose() {},
   };
 }
@@ -26,7 +28,9 @@ export async function createMappingRunner(mapping: tf.LayersModel, runtime: Runt
   const o = await chooseRuntime(runtime);
   if (!o) return tfjsRunner(mapping);
   const session = await o.InferenceSession.create(mappingToOnnx(mapping), {
-    executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
   });
   return {
     runtime: 'onnxruntime',
@@ -37,6 +41,8 @@ export async function createMappingRunner(mapping: tf.LayersModel, runtime: Runt
       if (y.length !== n * dt) throw new Error(`onnxruntime returned ${y.length} values for ${n}×${dt}`);
       return normalize ? l2NormalizeRows(y, dt) : Float32Array.from(y);
     },
-    async dispose() { await session.release(); },
+    async dispose() {
+      await session.release();
+    },
   };
 }

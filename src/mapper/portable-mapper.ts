@@ -31,22 +31,30 @@ export class MapperLoadError extends Error {}
 /** Checks mapper.json as read from `where`; returns the mapping model's path relative to it. */
 export function checkMapperInfo(m: unknown, where: string): MapperInfo {
   const info = m as MapperInfo;
-  if (info == null || typeof info !== 'object' || info.format !== 'r3an.mapper') throw new MapperLoadError(`${where}: not an r3an mapper (format ${JSON.stringify(info?.format)})`);
+  if (info == null || typeof info !== 'object' || info.format !== 'r3an.mapper')
+    throw new MapperLoadError(`${where}: not an r3an mapper (format ${JSON.stringify(info?.format)})`);
   if (info.version !== 1) throw new MapperLoadError(`${where}: mapper version ${info.version} is not supported`);
-  for (const k of ['source', 'target'] as const) if (!(info[k] && typeof info[k].id === 'string' && Number.isInteger(info[k].dim) && info[k].dim > 0)) throw new MapperLoadError(`${where}: "${k}" must name a model and its dimension`);
+  for (const k of ['source', 'target'] as const)
+    if (!(info[k] && typeof info[k].id === 'string' && Number.isInteger(info[k].dim) && info[k].dim > 0))
+      throw new MapperLoadError(`${where}: "${k}" must name a model and its dimension`);
   const rel = info.files?.mapping;
-  if (typeof rel !== 'string' || rel === '' || rel.startsWith('/') || /^[a-z]+:/i.test(rel) || rel.split(/[\\/]/).includes('..')) throw new MapperLoadError(`${where}: files.mapping must be a path inside the mapper (got ${JSON.stringify(rel)})`);
+  if (typeof rel !== 'string' || rel === '' || rel.startsWith('/') || /^[a-z]+:/i.test(rel) || rel.split(/[\\/]/).includes('..'))
+    throw new MapperLoadError(`${where}: files.mapping must be a path inside the mapper (got ${JSON.stringify(rel)})`);
   return info;
 }
 
 /** A Mapper over a loaded mapping model. */
 export function portableMapper(info: MapperInfo, mapping: tf.LayersModel): Mapper {
-  const ds = info.source.dim, dt = info.target.dim;
-  const inDim = mapping.inputs[0].shape[1], outDim = mapping.outputs[0].shape[1];
+  const ds = info.source.dim,
+    dt = info.target.dim;
+  const inDim = mapping.inputs[0].shape[1],
+    outDim = mapping.outputs[0].shape[1];
   if (inDim !== ds || outDim !== dt) throw new MapperLoadError(`the mapping model is ${inDim}→${outDim} but mapper.json says ${ds}→${dt}`);
   const l2 = info.target.normalization !== 'none';
   return {
-    source: info.source, target: info.target, arch: info.arch,
+    source: info.source,
+    target: info.target,
+    arch: info.arch,
     map(x) {
       // one descriptor (a Float32Array or a number[]) or a list of them
       const single = x instanceof Float32Array || (Array.isArray(x) && x.length > 0 && typeof x[0] === 'number');
@@ -54,7 +62,11 @@ export function portableMapper(info: MapperInfo, mapping: tf.LayersModel): Mappe
       const flat = new Float32Array(rows.length * ds);
       rows.forEach((r, i) => {
         if (r.length !== ds) throw new RangeError(`descriptor ${i} has ${r.length} values; ${info.source.id} descriptors have ${ds}`);
-        for (let k = 0; k < ds; k++) { const v = Number(r[k]); if (!Number.isFinite(v)) throw new RangeError(`descriptor ${i} holds a non-finite value at ${k}`); flat[i * ds + k] = v; }
+        for (let k = 0; k < ds; k++) {
+          const v = Number(r[k]);
+          if (!Number.isFinite(v)) throw new RangeError(`descriptor ${i} holds a non-finite value at ${k}`);
+          flat[i * ds + k] = v;
+        }
       });
       if (rows.length === 0) return [];
       const y = tf.tidy(() => {
@@ -66,7 +78,9 @@ export function portableMapper(info: MapperInfo, mapping: tf.LayersModel): Mappe
       if (!data.every(Number.isFinite)) throw new RangeError(`the mapper produced non-finite values (a diverged mapper?)`);
       return rows.map((_, i) => data.slice(i * dt, (i + 1) * dt));
     },
-    dispose() { mapping.dispose(); },
+    dispose() {
+      mapping.dispose();
+    },
   };
 }
 
@@ -77,7 +91,11 @@ export async function loadMapperFromUrl(url: string): Promise<Mapper> {
   const res = await fetch(where);
   if (!res.ok) throw new MapperLoadError(`${where}: HTTP ${res.status}`);
   let json: unknown;
-  try { json = await res.json(); } catch (e) { throw new MapperLoadError(`${where}: invalid JSON (${(e as Error).message})`); }
+  try {
+    json = await res.json();
+  } catch (e) {
+    throw new MapperLoadError(`${where}: invalid JSON (${(e as Error).message})`);
+  }
   const info = checkMapperInfo(json, where);
   const mapping = await tf.loadLayersModel(new URL(info.files.mapping, base).href);
   return portableMapper(info, mapping);

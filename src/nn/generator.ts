@@ -7,9 +7,9 @@ import { BN_MOMENTUM, normal, type SeedStream } from './init.js';
 export const GENERATOR_LAYERS: ReadonlyArray<readonly [number, number, number, 'valid' | 'same']> = [
   [512, 4, 1, 'valid'], // 1 → 4
   [128, 4, 1, 'valid'], // 4 → 7
-  [32, 4, 2, 'same'],   // 7 → 14 (TF 'same' with k4 s2 = PyTorch padding 1)
-  [8, 4, 2, 'same'],    // 14 → 28
-  [3, 4, 2, 'same'],    // 28 → 56
+  [32, 4, 2, 'same'], // 7 → 14 (TF 'same' with k4 s2 = PyTorch padding 1)
+  [8, 4, 2, 'same'], // 14 → 28
+  [3, 4, 2, 'same'], // 28 → 56
 ];
 
 export function buildGenerator(sourceDim: number, seeds: SeedStream): tf.Sequential {
@@ -17,7 +17,17 @@ export function buildGenerator(sourceDim: number, seeds: SeedStream): tf.Sequent
   g.add(tf.layers.reshape({ inputShape: [sourceDim], targetShape: [1, 1, sourceDim], name: 'g_to_map' }));
   GENERATOR_LAYERS.forEach(([filters, kernelSize, strides, padding], i) => {
     const last = i === GENERATOR_LAYERS.length - 1;
-    g.add(tf.layers.conv2dTranspose({ filters, kernelSize, strides, padding, useBias: last, kernelInitializer: normal(seeds, 0.02), name: `g_fconv${i + 1}` }));
+    g.add(
+      tf.layers.conv2dTranspose({
+        filters,
+        kernelSize,
+        strides,
+        padding,
+        useBias: last,
+        kernelInitializer: normal(seeds, 0.02),
+        name: `g_fconv${i + 1}`,
+      }),
+    );
     if (!last) {
       g.add(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: `g_bn${i + 1}` }));
       g.add(tf.layers.reLU({ name: `g_relu${i + 1}` }));

@@ -1,7 +1,9 @@
 // Seeded weight initialisers: TF.js layers default to Math.random, which would make `--seed` meaningless.
 import * as tf from '@tensorflow/tfjs';
 
-export interface SeedStream { next(): number }
+export interface SeedStream {
+  next(): number;
+}
 
 /** A deterministic stream of initialiser seeds derived from one integer seed. */
 export function seedStream(seed: number): SeedStream {

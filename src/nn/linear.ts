@@ -3,14 +3,22 @@
 // runs in float64 (Cholesky), so it stays exact for the ≤ 2048-d features face models produce.
 import * as tf from '@tensorflow/tfjs';
 
-export interface RidgeSolution { weights: Float32Array; bias: Float32Array; sourceDim: number; targetDim: number }
+export interface RidgeSolution {
+  weights: Float32Array;
+  bias: Float32Array;
+  sourceDim: number;
+  targetDim: number;
+}
 
 export function fitRidge(x: Float32Array, y: Float32Array, n: number, ds: number, dt: number, lambda = 1e-2): RidgeSolution {
   if (x.length !== n * ds || y.length !== n * dt) throw new Error(`fitRidge: expected ${n}×${ds} and ${n}×${dt} matrices`);
   const [gram, cross, xMean, yMean] = tf.tidy(() => {
-    const X = tf.tensor2d(x, [n, ds]), Y = tf.tensor2d(y, [n, dt]);
-    const xm = X.mean(0), ym = Y.mean(0);
-    const Xc = X.sub(xm), Yc = Y.sub(ym);
+    const X = tf.tensor2d(x, [n, ds]),
+      Y = tf.tensor2d(y, [n, dt]);
+    const xm = X.mean(0),
+      ym = Y.mean(0);
+    const Xc = X.sub(xm),
+      Yc = Y.sub(ym);
     const XcT = Xc.transpose();
     return [XcT.matMul(Xc).dataSync(), XcT.matMul(Yc).dataSync(), xm.dataSync(), ym.dataSync()] as const;
   });

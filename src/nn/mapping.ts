@@ -7,7 +7,11 @@ import { applyStandardisation, type FeatureStats } from './standardise.js';
  * What the networks were trained on: X standardised with `x`, Y with `y` (either may be absent); with
  * `base` (R³AN-res), Y was the residual Y − base(X), and the mapping adds base(X) back.
  */
-export interface MappingStats { x?: FeatureStats; y?: FeatureStats; base?: tf.LayersModel }
+export interface MappingStats {
+  x?: FeatureStats;
+  y?: FeatureStats;
+  base?: tf.LayersModel;
+}
 
 /** input → (X − μx)/σx → models in turn → ·σy + μy. Layers of the given models are shared, not copied. */
 export function composeMapping(models: tf.LayersModel[], stats: MappingStats = {}, name = 'r3an_mapping'): tf.LayersModel {

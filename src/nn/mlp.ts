@@ -8,10 +8,25 @@ export const DEFAULT_MLP_HIDDEN = [1024, 1024] as const;
 export function buildMlp(sourceDim: number, targetDim: number, hidden: readonly number[], seeds: SeedStream): tf.Sequential {
   const m = tf.sequential({ name: 'mlp' });
   hidden.forEach((units, i) => {
-    m.add(tf.layers.dense({ ...(i === 0 ? { inputShape: [sourceDim] } : {}), units, useBias: false, kernelInitializer: glorot(seeds), name: `fc${i + 1}` }));
+    m.add(
+      tf.layers.dense({
+        ...(i === 0 ? { inputShape: [sourceDim] } : {}),
+        units,
+        useBias: false,
+        kernelInitializer: glorot(seeds),
+        name: `fc${i + 1}`,
+      }),
+    );
     m.add(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: `fc${i + 1}_bn` }));
     m.add(tf.layers.reLU({ name: `fc${i + 1}_relu` }));
   });
-  m.add(tf.layers.dense({ ...(hidden.length === 0 ? { inputShape: [sourceDim] } : {}), units: targetDim, kernelInitializer: glorot(seeds), name: 'fc_out' }));
+  m.add(
+    tf.layers.dense({
+      ...(hidden.length === 0 ? { inputShape: [sourceDim] } : {}),
+      units: targetDim,
+      kernelInitializer: glorot(seeds),
+      name: 'fc_out',
+    }),
+  );
   return m;
 }

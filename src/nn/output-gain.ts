@@ -12,8 +12,12 @@ export const GAIN_GRID = [1, 1.5, 2, 3, 5, 10] as const;
 
 /** μ + g·(y − μ) on rows, into a new array. */
 export function applyGainRows(y: Float32Array, mean: Float32Array, gain: number): Float32Array {
-  const d = mean.length, out = new Float32Array(y.length);
-  for (let i = 0; i < y.length; i++) { const m = mean[i % d]; out[i] = m + gain * (y[i] - m); }
+  const d = mean.length,
+    out = new Float32Array(y.length);
+  for (let i = 0; i < y.length; i++) {
+    const m = mean[i % d];
+    out[i] = m + gain * (y[i] - m);
+  }
   return out;
 }
 

@@ -9,29 +9,35 @@ import type { RidgeSolution } from './linear.js';
 export function fitProcrustes(x: Float32Array, y: Float32Array, n: number, ds: number, dt: number): RidgeSolution {
   if (x.length !== n * ds || y.length !== n * dt) throw new Error(`fitProcrustes: expected ${n}×${ds} and ${n}×${dt} matrices`);
   const [cross, xMean, yMean, xNorm2] = tf.tidy(() => {
-    const X = tf.tensor2d(x, [n, ds]), Y = tf.tensor2d(y, [n, dt]);
-    const xm = X.mean(0), ym = Y.mean(0);
+    const X = tf.tensor2d(x, [n, ds]),
+      Y = tf.tensor2d(y, [n, dt]);
+    const xm = X.mean(0),
+      ym = Y.mean(0);
     const Xc = X.sub(xm);
     return [Xc.transpose().matMul(Y.sub(ym)).dataSync(), xm.dataSync(), ym.dataSync(), Xc.square().sum().dataSync()[0]] as const;
   });
   const M = new Matrix(ds, dt);
   for (let i = 0; i < ds; i++) for (let j = 0; j < dt; j++) M.set(i, j, cross[i * dt + j]);
   const svd = new SingularValueDecomposition(M, { autoTranspose: true });
-  const U = svd.leftSingularVectors, V = svd.rightSingularVectors, sigma = svd.diagonal;
+  const U = svd.leftSingularVectors,
+    V = svd.rightSingularVectors,
+    sigma = svd.diagonal;
   const k = Math.min(ds, dt);
   const scale = xNorm2 > 0 ? sigma.slice(0, k).reduce((a, b) => a + b, 0) / xNorm2 : 0;
   const W = new Float64Array(ds * dt);
-  for (let i = 0; i < ds; i++) for (let j = 0; j < dt; j++) {
-    let s = 0;
-    for (let c = 0; c < k; c++) s += U.get(i, c) * V.get(j, c);
-    W[i * dt + j] = scale * s;
-  }
+  for (let i = 0; i < ds; i++)
+    for (let j = 0; j < dt; j++) {
+      let s = 0;
+      for (let c = 0; c < k; c++) s += U.get(i, c) * V.get(j, c);
+      W[i * dt + j] = scale * s;
+    }
   const bias = new Float32Array(dt);
   for (let j = 0; j < dt; j++) {
     let s = yMean[j];
     for (let i = 0; i < ds; i++) s -= xMean[i] * W[i * dt + j];
     bias[j] = s;
   }
-  if (!W.every(Number.isFinite) || !bias.every(Number.isFinite)) throw new Error('fitProcrustes: the solution is not finite (degenerate features?)');
+  if (!W.every(Number.isFinite) || !bias.every(Number.isFinite))
+    throw new Error('fitProcrustes: the solution is not finite (degenerate features?)');
   return { weights: Float32Array.from(W), bias, sourceDim: ds, targetDim: dt };
 }

@@ -13,7 +13,8 @@ export function umap2d(rows: Float32Array, dim: number, seed: number): [number, 
 
 /** Up to `maxIdentities` identities with the most images (≥ 2), at most `perIdentity` rows each. */
 export function pickIdentities(identities: string[], maxIdentities: number, perIdentity: number): number[] {
-  return [...groupRows(identities).entries()].filter(([, r]) => r.length >= 2)
+  return [...groupRows(identities).entries()]
+    .filter(([, r]) => r.length >= 2)
     .sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))
     .slice(0, maxIdentities)
     .flatMap(([, r]) => r.slice(0, perIdentity))

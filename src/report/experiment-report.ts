@@ -11,8 +11,14 @@ export async function writeExperimentReport(spec: ExperimentSpec, results: Exper
   const [source, target] = spec.pairs[0];
   const arch = reportArch(spec.archs);
   const report = await writeReport({
-    mapperDir: ws.mapper(source, target, arch), source: openPart(ws, source, 'test'), target: openPart(ws, target, 'test'),
-    distractors: openPart(ws, target, 'distractors'), results, out: ws.report(spec.kind), seed: spec.seed, log: hooks.log,
+    mapperDir: ws.mapper(source, target, arch),
+    source: openPart(ws, source, 'test'),
+    target: openPart(ws, target, 'test'),
+    distractors: openPart(ws, target, 'distractors'),
+    results,
+    out: ws.report(spec.kind),
+    seed: spec.seed,
+    log: hooks.log,
   });
   hooks.log(`report: ${report.index}`);
   return report.index;

@@ -1,13 +1,22 @@
 // The report page: self-contained HTML (inline CSS, images referenced beside it, no network).
 import type { ResultTable } from '../experiment/markdown.js';
 
-export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export interface ReportSection { id: string; title: string; text?: string; image?: { file: string; alt: string; width?: number }; tables?: ResultTable[] }
+export interface ReportSection {
+  id: string;
+  title: string;
+  text?: string;
+  image?: { file: string; alt: string; width?: number };
+  tables?: ResultTable[];
+}
 
 export function tableHtml(t: ResultTable): string {
   const head = t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
-  const body = t.rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`).join('\n');
+  const body = t.rows
+    .map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`)
+    .join('\n');
   return `<table><caption>${escapeHtml(t.title)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -32,13 +41,19 @@ thead th { background: #f0f2f8; }
 
 export function reportHtml(title: string, subtitle: string, facts: string[], sections: ReportSection[]): string {
   const nav = sections.map((s) => `<a href="#${s.id}">${escapeHtml(s.title)}</a>`).join('');
-  const body = sections.map((s) => [
-    `<section id="${s.id}"><h2>${escapeHtml(s.title)}</h2>`,
-    s.text ? `<p>${escapeHtml(s.text)}</p>` : '',
-    s.image ? `<img src="${escapeHtml(s.image.file)}" alt="${escapeHtml(s.image.alt)}"${s.image.width ? ` width="${s.image.width}"` : ''}>` : '',
-    ...(s.tables ?? []).map(tableHtml),
-    '</section>',
-  ].join('\n')).join('\n');
+  const body = sections
+    .map((s) =>
+      [
+        `<section id="${s.id}"><h2>${escapeHtml(s.title)}</h2>`,
+        s.text ? `<p>${escapeHtml(s.text)}</p>` : '',
+        s.image
+          ? `<img src="${escapeHtml(s.image.file)}" alt="${escapeHtml(s.image.alt)}"${s.image.width ? ` width="${s.image.width}"` : ''}>`
+          : '',
+        ...(s.tables ?? []).map(tableHtml),
+        '</section>',
+      ].join('\n'),
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="generator" content="r3an"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${CSS}</style></head>

@@ -7,7 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import { nativeKernels, type NativeKernels } from './native-kernels.js';
 
 type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
-interface Moments { name: string; m: Float32Array; v: Float32Array }
+interface Moments {
+  name: string;
+  m: Float32Array;
+  v: Float32Array;
+}
 
 /** The JS fallback of the native kernels: the same arithmetic. */
 export const JS_KERNELS: NativeKernels = {
@@ -15,7 +19,8 @@ export const JS_KERNELS: NativeKernels = {
     for (let j = 0; j < sum.length; j++) sum[j] += g[j];
   },
   adamUpdate(w, m, v, g, scale, b1, b2, step, epsHat) {
-    const a1 = 1 - b1, a2 = 1 - b2;
+    const a1 = 1 - b1,
+      a2 = 1 - b2;
     for (let j = 0; j < w.length; j++) {
       const gj = g[j] * scale;
       const mj = m[j] * b1 + gj * a1;
@@ -34,14 +39,22 @@ export const arrayKernels = (): NativeKernels => nativeKernels() ?? JS_KERNELS;
 export const isArrayAdam = (o: tf.Optimizer): o is ArrayAdam => typeof (o as Partial<ArrayAdam>).applyArrays === 'function';
 
 export class ArrayAdam extends tf.Optimizer {
-  static get className(): string { return 'Adam'; }
+  static get className(): string {
+    return 'Adam';
+  }
   /** β1^t and β2^t of the next step as TF.js keeps them (float32 running products, saved by checkpoints) */
   readonly accBeta1: tf.Variable;
   readonly accBeta2: tf.Variable;
   private moments: Moments[] = [];
   readonly kernels: NativeKernels;
 
-  constructor(readonly learningRate: number, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = tf.backend().epsilon(), kernels?: NativeKernels) {
+  constructor(
+    readonly learningRate: number,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly epsilon = tf.backend().epsilon(),
+    kernels?: NativeKernels,
+  ) {
     super();
     this.accBeta1 = tf.scalar(beta1).variable(false);
     this.accBeta2 = tf.scalar(beta2).variable(false);
@@ -49,7 +62,9 @@ export class ArrayAdam extends tf.Optimizer {
   }
 
   /** Whether the update runs in the native kernel. */
-  get native(): boolean { return this.kernels !== JS_KERNELS; }
+  get native(): boolean {
+    return this.kernels !== JS_KERNELS;
+  }
 
   /**
    * One Adam step on `vars` with gradients `grads[i]·scale` (aligned with vars). `weights[i]` must hold
@@ -58,29 +73,43 @@ export class ArrayAdam extends tf.Optimizer {
    */
   applyArrays(vars: tf.Variable[], grads: Float32Array[], scale: number, weights: Float32Array[]): void {
     // TF.js: w −= lr·(m/c1)/(√(v/c2) + ε), c = 1 − β^t; the same as m·(lr·√c2/c1)/(√v + ε·√c2), one division
-    const c1 = 1 - this.accBeta1.dataSync()[0], c2 = 1 - this.accBeta2.dataSync()[0];
-    const step = (this.learningRate * Math.sqrt(c2)) / c1, epsHat = this.epsilon * Math.sqrt(c2);
+    const c1 = 1 - this.accBeta1.dataSync()[0],
+      c2 = 1 - this.accBeta2.dataSync()[0];
+    const step = (this.learningRate * Math.sqrt(c2)) / c1,
+      epsHat = this.epsilon * Math.sqrt(c2);
     vars.forEach((variable, i) => {
-      const w = weights[i], g = grads[i];
-      if (w.length !== variable.size || g.length !== variable.size) throw new Error(`Adam: ${variable.name} has ${variable.size} values, got ${w.length} weights and ${g.length} gradients`);
+      const w = weights[i],
+        g = grads[i];
+      if (w.length !== variable.size || g.length !== variable.size)
+        throw new Error(`Adam: ${variable.name} has ${variable.size} values, got ${w.length} weights and ${g.length} gradients`);
       const mo = (this.moments[i] ??= { name: variable.name, m: new Float32Array(variable.size), v: new Float32Array(variable.size) });
       if (mo.m.length !== variable.size) throw new Error(`Adam: moments of ${mo.name} do not fit ${variable.name}`);
       this.kernels.adamUpdate(w, mo.m, mo.v, g, scale, this.beta1, this.beta2, step, epsHat);
     });
-    tf.tidy(() => { this.accBeta1.assign(tf.mul(this.accBeta1, this.beta1)); this.accBeta2.assign(tf.mul(this.accBeta2, this.beta2)); });
+    tf.tidy(() => {
+      this.accBeta1.assign(tf.mul(this.accBeta1, this.beta1));
+      this.accBeta2.assign(tf.mul(this.accBeta2, this.beta2));
+    });
     this.incrementIterations();
   }
 
   /** The TF.js interface: gradients as tensors, weights read from the variables. */
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    const named = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+    const named = Array.isArray(variableGradients)
+      ? variableGradients
+      : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
     const vars = named.map(({ name }) => {
       const v = tf.engine().registeredVariables[name];
       if (!v) throw new Error(`Adam: no variable named ${name}`);
       return v;
     });
     const weights = vars.map((v) => Float32Array.from(v.dataSync() as Float32Array));
-    this.applyArrays(vars, named.map((n) => n.tensor.dataSync() as Float32Array), 1, weights);
+    this.applyArrays(
+      vars,
+      named.map((n) => n.tensor.dataSync() as Float32Array),
+      1,
+      weights,
+    );
     tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape))));
   }
 
@@ -94,7 +123,10 @@ export class ArrayAdam extends tf.Optimizer {
 
   async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
-    tf.tidy(() => { this.accBeta1.assign(tf.pow(this.beta1, this.iterations + 1)); this.accBeta2.assign(tf.pow(this.beta2, this.iterations + 1)); });
+    tf.tidy(() => {
+      this.accBeta1.assign(tf.pow(this.beta1, this.iterations + 1));
+      this.accBeta2.assign(tf.pow(this.beta2, this.iterations + 1));
+    });
     const k = rest.length / 2;
     this.moments = rest.slice(0, k).map((mw, i) => ({
       name: mw.name.replace(/\/m$/, ''),

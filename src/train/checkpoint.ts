@@ -15,7 +15,13 @@ export const CHECKPOINT_DIR = 'checkpoint';
 const ADAM_POWERS = ['accBeta1', 'accBeta2'] as const;
 
 /** One epoch's record: mean losses, validation, and (for learning curves) the iterations run so far. */
-export interface EpochRecord { epoch: number; iterations?: number; losses: Record<string, number>; val?: ValidationMetrics; seconds: number }
+export interface EpochRecord {
+  epoch: number;
+  iterations?: number;
+  losses: Record<string, number>;
+  val?: ValidationMetrics;
+  seconds: number;
+}
 
 export interface TrainState {
   config: TrainConfig;
@@ -35,7 +41,8 @@ export interface TrainState {
 
 export async function saveCheckpoint(mapperDir: string, trainer: Trainer, state: TrainState): Promise<void> {
   const named: { name: string; tensor: tf.Tensor }[] = [];
-  for (const [net, model] of Object.entries(trainer.nets)) model.getWeights().forEach((t, i) => named.push({ name: `net:${net}:${i}`, tensor: t }));
+  for (const [net, model] of Object.entries(trainer.nets))
+    model.getWeights().forEach((t, i) => named.push({ name: `net:${net}:${i}`, tensor: t }));
   for (const [opt, optimizer] of Object.entries(trainer.optimizers)) {
     (await optimizer.getWeights()).forEach((w, i) => named.push({ name: `opt:${opt}:${i}:${w.name}`, tensor: w.tensor }));
   }
@@ -55,7 +62,7 @@ export async function saveCheckpoint(mapperDir: string, trainer: Trainer, state:
 
 export function readCheckpointState(mapperDir: string): TrainState | undefined {
   const p = path.join(mapperDir, CHECKPOINT_DIR, 'state.json');
-  return fs.existsSync(p) ? JSON.parse(fs.readFileSync(p, 'utf8')) as TrainState : undefined;
+  return fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, 'utf8')) as TrainState) : undefined;
 }
 
 export async function restoreCheckpoint(mapperDir: string, trainer: Trainer): Promise<void> {
@@ -64,7 +71,8 @@ export async function restoreCheckpoint(mapperDir: string, trainer: Trainer): Pr
   const byPrefix = (prefix: string) => tensors.filter((t) => t.name.startsWith(prefix));
   for (const [net, model] of Object.entries(trainer.nets)) {
     const ws = byPrefix(`net:${net}:`).map((t) => t.tensor);
-    if (ws.length !== model.getWeights().length) throw new Error(`${dir}: checkpoint holds ${ws.length} tensors for ${net}, the network has ${model.getWeights().length}`);
+    if (ws.length !== model.getWeights().length)
+      throw new Error(`${dir}: checkpoint holds ${ws.length} tensors for ${net}, the network has ${model.getWeights().length}`);
     model.setWeights(ws);
   }
   for (const [opt, optimizer] of Object.entries(trainer.optimizers)) {

@@ -1,6 +1,6 @@
 // Training configuration: one source of truth for defaults, validated once.
 import { DEFAULT_MLP_HIDDEN } from '../nn/mlp.js';
-import { ARCHS, isArch, type Arch } from './presets.js';
+import { ARCHS, isArch, type Arch } from './architectures.js';
 
 export interface TrainConfig {
   arch: Arch;
@@ -60,22 +60,32 @@ export const RIDGE_GRID = [1e-4, 1e-3, 1e-2, 1e-1, 1] as const;
 export function makeConfig(arch: string, overrides: Partial<Omit<TrainConfig, 'arch'>> = {}): TrainConfig {
   if (!isArch(arch)) throw new Error(`unknown architecture "${arch}" (choose one of ${ARCHS.join(', ')})`);
   const c: TrainConfig = {
-    ...DEFAULT_CONFIG, ...overrides, arch,
+    ...DEFAULT_CONFIG,
+    ...overrides,
+    arch,
     lr: { ...DEFAULT_CONFIG.lr, ...overrides.lr },
     lambda: { ...DEFAULT_CONFIG.lambda, ...overrides.lambda },
   };
   const positiveInt = (k: 'epochs' | 'batchSize' | 'microBatch') => {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${k} must be a positive integer, got ${c[k]}`);
   };
-  positiveInt('epochs'); positiveInt('batchSize'); positiveInt('microBatch');
+  positiveInt('epochs');
+  positiveInt('batchSize');
+  positiveInt('microBatch');
   if (c.iters != null && !(Number.isInteger(c.iters) && c.iters >= 1)) throw new Error(`iters must be a positive integer, got ${c.iters}`);
-  if (c.pretrainIters != null && !(Number.isInteger(c.pretrainIters) && c.pretrainIters >= 0)) throw new Error(`pretrain must be a whole number ≥ 0, got ${c.pretrainIters}`);
-  if (c.timeMinutes != null && !(c.timeMinutes > 0 && Number.isFinite(c.timeMinutes))) throw new Error(`time must be a positive number of minutes, got ${c.timeMinutes}`);
-  for (const [k, v] of [...Object.entries(c.lr).map(([k, v]) => [`lr.${k}`, v] as const), ...Object.entries(c.lambda).map(([k, v]) => [`lambda.${k}`, v] as const)]) {
+  if (c.pretrainIters != null && !(Number.isInteger(c.pretrainIters) && c.pretrainIters >= 0))
+    throw new Error(`pretrain must be a whole number ≥ 0, got ${c.pretrainIters}`);
+  if (c.timeMinutes != null && !(c.timeMinutes > 0 && Number.isFinite(c.timeMinutes)))
+    throw new Error(`time must be a positive number of minutes, got ${c.timeMinutes}`);
+  for (const [k, v] of [
+    ...Object.entries(c.lr).map(([k, v]) => [`lr.${k}`, v] as const),
+    ...Object.entries(c.lambda).map(([k, v]) => [`lambda.${k}`, v] as const),
+  ]) {
     if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${k} must be a finite number ≥ 0, got ${v}`);
   }
   if (!(c.valFraction >= 0 && c.valFraction < 1)) throw new Error(`valFraction must be in [0, 1), got ${c.valFraction}`);
-  if (c.gain !== 'auto' && !(Number.isFinite(c.gain) && c.gain > 0)) throw new Error(`gain must be a positive number or auto, got ${c.gain}`);
+  if (c.gain !== 'auto' && !(Number.isFinite(c.gain) && c.gain > 0))
+    throw new Error(`gain must be a positive number or auto, got ${c.gain}`);
   if (!Number.isInteger(c.seed)) throw new Error(`seed must be an integer, got ${c.seed}`);
   return c;
 }

@@ -7,14 +7,23 @@ export function trainableVariables(...models: tf.LayersModel[]): tf.Variable[] {
 }
 
 /** An optimiser and the names of the variables it updates (a parameter group). */
-export interface ParamGroup { optimizer: tf.Optimizer; names: Set<string> }
+export interface ParamGroup {
+  optimizer: tf.Optimizer;
+  names: Set<string>;
+}
 
 /**
  * Sums gradients of `lossSum(part)` over the parts, scales by 1/total and applies them once, each
  * variable through its group's optimiser. `lossSum` must return a sum over the part's samples.
  * Returns the batch-mean loss.
  */
-export function accumulateAndApply<P>(groups: ParamGroup[], vars: tf.Variable[], parts: P[], total: number, lossSum: (part: P) => tf.Scalar): number {
+export function accumulateAndApply<P>(
+  groups: ParamGroup[],
+  vars: tf.Variable[],
+  parts: P[],
+  total: number,
+  lossSum: (part: P) => tf.Scalar,
+): number {
   let acc: tf.NamedTensorMap | undefined;
   let loss = 0;
   for (const part of parts) {
@@ -25,7 +34,8 @@ export function accumulateAndApply<P>(groups: ParamGroup[], vars: tf.Variable[],
     else {
       for (const name of Object.keys(grads)) {
         const sum = tf.add(acc[name], grads[name]);
-        acc[name].dispose(); grads[name].dispose();
+        acc[name].dispose();
+        grads[name].dispose();
         acc[name] = sum;
       }
     }
@@ -34,7 +44,10 @@ export function accumulateAndApply<P>(groups: ParamGroup[], vars: tf.Variable[],
   const scaled: tf.NamedTensorMap = {};
   for (const v of vars) {
     const g = acc[v.name];
-    if (g) { scaled[v.name] = tf.mul(g, 1 / total); g.dispose(); }
+    if (g) {
+      scaled[v.name] = tf.mul(g, 1 / total);
+      g.dispose();
+    }
   }
   for (const { optimizer, names } of groups) {
     const mine = Object.fromEntries(Object.entries(scaled).filter(([k]) => names.has(k)));

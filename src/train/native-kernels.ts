@@ -6,7 +6,17 @@ export interface NativeKernels {
   /** sum += g */
   accumulate(sum: Float32Array, g: Float32Array): void;
   /** in place: g' = scale·g; m = β1·m + (1−β1)·g'; v = β2·v + (1−β2)·g'²; w −= step·m/(√v + epsHat) */
-  adamUpdate(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, scale: number, beta1: number, beta2: number, step: number, epsHat: number): void;
+  adamUpdate(
+    w: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    scale: number,
+    beta1: number,
+    beta2: number,
+    step: number,
+    epsHat: number,
+  ): void;
 }
 
 let loaded: NativeKernels | null | undefined;
@@ -19,7 +29,9 @@ export function nativeKernels(): NativeKernels | null {
       try {
         // dist/src/train → the package root
         loaded = createRequire(import.meta.url)('../../../native/build/Release/r3an_native.node') as NativeKernels;
-      } catch { /* not built: JS fallback */ }
+      } catch {
+        /* not built: JS fallback */
+      }
     }
   }
   return loaded;

@@ -18,7 +18,11 @@ export interface PairedData {
   original?: boolean[];
 }
 
-export interface Pairing { data: PairedData; unpairedSource: number; unpairedTarget: number }
+export interface Pairing {
+  data: PairedData;
+  unpairedSource: number;
+  unpairedTarget: number;
+}
 
 /** Joins two feature sets on item path (and flip flag); refuses sets that do not pair at all. */
 export function pairFeatureSets(source: FeatureSet, target: FeatureSet, withCrops: boolean): Pairing {
@@ -28,24 +32,36 @@ export function pairFeatureSets(source: FeatureSet, target: FeatureSet, withCrop
     const seen = new Set<string>();
     for (const it of set.items) {
       const k = key(it);
-      if (seen.has(k)) throw new FeatureSetError(`${set.dir}: image ${key(it)} is listed more than once; pairing by path needs each image once`);
+      if (seen.has(k))
+        throw new FeatureSetError(`${set.dir}: image ${key(it)} is listed more than once; pairing by path needs each image once`);
       seen.add(k);
     }
   }
   const targetIndex = new Map(target.items.map((it, i) => [key(it), i]));
   const pairs: [number, number][] = [];
-  source.items.forEach((it, i) => { const j = targetIndex.get(key(it)); if (j != null) pairs.push([i, j]); });
+  source.items.forEach((it, i) => {
+    const j = targetIndex.get(key(it));
+    if (j != null) pairs.push([i, j]);
+  });
   if (pairs.length === 0) {
     throw new FeatureSetError(`${source.dir} and ${target.dir} share no image paths: they are not features of the same images`);
   }
   const cropSet = withCrops ? (source.hasCrops ? source : target.hasCrops ? target : undefined) : undefined;
   if (withCrops && !cropSet) {
     const problem = source.cropsProblem ?? target.cropsProblem;
-    throw new FeatureSetError(problem ? `this architecture needs face crops: ${problem}` : `this architecture needs face crops, but neither ${source.dir} nor ${target.dir} has them (extract with --crops)`);
+    throw new FeatureSetError(
+      problem
+        ? `this architecture needs face crops: ${problem}`
+        : `this architecture needs face crops, but neither ${source.dir} nor ${target.dir} has them (extract with --crops)`,
+    );
   }
-  const xs = source.rows(), ys = target.rows();
-  const ds = source.dim, dt = target.dim, n = pairs.length;
-  const x = new Float32Array(n * ds), y = new Float32Array(n * dt);
+  const xs = source.rows(),
+    ys = target.rows();
+  const ds = source.dim,
+    dt = target.dim,
+    n = pairs.length;
+  const x = new Float32Array(n * ds),
+    y = new Float32Array(n * dt);
   const cropLen = FACE_SIZE * FACE_SIZE * 3;
   const allCrops = cropSet?.crops();
   const crops = allCrops ? new Uint8Array(n * cropLen) : undefined;
@@ -58,7 +74,17 @@ export function pairFeatureSets(source: FeatureSet, target: FeatureSet, withCrop
     }
   });
   return {
-    data: { n, ds, dt, x, y, crops, identities: pairs.map(([i]) => source.items[i].identity), paths: pairs.map(([i]) => source.items[i].path), original: pairs.map(([i]) => isOriginal(source.items[i])) },
+    data: {
+      n,
+      ds,
+      dt,
+      x,
+      y,
+      crops,
+      identities: pairs.map(([i]) => source.items[i].identity),
+      paths: pairs.map(([i]) => source.items[i].path),
+      original: pairs.map(([i]) => isOriginal(source.items[i])),
+    },
     unpairedSource: source.count - n,
     unpairedTarget: target.count - n,
   };
@@ -66,9 +92,14 @@ export function pairFeatureSets(source: FeatureSet, target: FeatureSet, withCrop
 
 export function subset(d: PairedData, rows: number[]): PairedData {
   return {
-    n: rows.length, ds: d.ds, dt: d.dt, x: gatherRows(d.x, d.ds, rows), y: gatherRows(d.y, d.dt, rows),
+    n: rows.length,
+    ds: d.ds,
+    dt: d.dt,
+    x: gatherRows(d.x, d.ds, rows),
+    y: gatherRows(d.y, d.dt, rows),
     crops: d.crops ? gatherRows(d.crops, FACE_SIZE * FACE_SIZE * 3, rows) : undefined,
-    identities: rows.map((i) => d.identities[i]), paths: rows.map((i) => d.paths[i]),
+    identities: rows.map((i) => d.identities[i]),
+    paths: rows.map((i) => d.paths[i]),
     ...(d.original ? { original: rows.map((i) => d.original![i]) } : {}),
   };
 }

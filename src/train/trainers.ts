@@ -15,7 +15,7 @@ import { ArrayAdam, arrayKernels, isArrayAdam } from './array-adam.js';
 import { adversarialLossSum, discriminatorLossSum, featureL2Sum, imageL2Sum, termWeight } from './losses.js';
 import type { PairedData } from './paired-data.js';
 import { gatherRows } from '../features/rows.js';
-import { TABLE3, isGanArch, isResidual, type LossSwitches } from './presets.js';
+import { ARCHITECTURES, isGanArch, isResidual, lossSwitches, type LossSwitches } from './architectures.js';
 import type { Ort } from '../backend/onnxruntime.js';
 import { OnnxStepRunner, type MicroBatchData } from './onnx/step-runner.js';
 import type { SubStep } from './onnx/step-graphs.js';
@@ -44,9 +44,17 @@ export interface Trainer {
 }
 
 /** How a trainer runs: onnxruntime (the module, when chosen) or TF.js, and its thread count (0 = all cores). */
-export interface TrainerRuntime { ort?: Ort | null; threads?: number }
+export interface TrainerRuntime {
+  ort?: Ort | null;
+  threads?: number;
+}
 
-export interface MicroBatch { x: tf.Tensor2D; y: tf.Tensor2D; faces?: tf.Tensor4D; size: number }
+export interface MicroBatch {
+  x: tf.Tensor2D;
+  y: tf.Tensor2D;
+  faces?: tf.Tensor4D;
+  size: number;
+}
 
 /** The batch's rows cut into micro-batches of flat arrays (faces NHWC, uint8 [0,255] → [-1,1], the generator's tanh range). */
 function microBatchData(rows: number[], data: PairedData, size: number, withFaces: boolean): MicroBatchData[] {
@@ -69,8 +77,10 @@ function microBatchData(rows: number[], data: PairedData, size: number, withFace
 
 export function microBatches(rows: number[], data: PairedData, size: number, withFaces: boolean): MicroBatch[] {
   return microBatchData(rows, data, size, withFaces).map((p) => ({
-    x: tf.tensor2d(p.x, [p.size, data.ds]), y: tf.tensor2d(p.y, [p.size, data.dt]),
-    ...(p.faces ? { faces: tf.tensor4d(p.faces, [p.size, FACE_SIZE, FACE_SIZE, 3]) } : {}), size: p.size,
+    x: tf.tensor2d(p.x, [p.size, data.ds]),
+    y: tf.tensor2d(p.y, [p.size, data.dt]),
+    ...(p.faces ? { faces: tf.tensor4d(p.faces, [p.size, FACE_SIZE, FACE_SIZE, 3]) } : {}),
+    size: p.size,
   }));
 }
 
@@ -92,32 +102,53 @@ export class GanTrainer implements Trainer {
   readonly runtime: string;
 
   /** `stats`: what the networks' inputs and targets were standardised with (the exported models undo it) */
-  constructor(readonly cfg: TrainConfig, ds: number, dt: number, rt: TrainerRuntime = {}, private readonly stats: MappingStats = {}) {
+  constructor(
+    readonly cfg: TrainConfig,
+    ds: number,
+    dt: number,
+    rt: TrainerRuntime = {},
+    private readonly stats: MappingStats = {},
+  ) {
     if (!isGanArch(cfg.arch)) throw new Error(`GanTrainer cannot train ${cfg.arch}`);
-    this.switches = TABLE3[cfg.arch];
+    this.switches = lossSwitches(cfg.arch);
     const seeds = seedStream(cfg.seed);
     this.g = buildGenerator(ds, seeds);
     this.d = buildDiscriminator(seeds);
     this.e = buildExtractor(dt, seeds);
     // learning a residual: E's head starts at zero, so training starts exactly at the base map's result
-    if (isResidual(cfg.arch)) { const fc = this.e.getLayer('e_fc'); fc.setWeights(fc.getWeights().map((w) => tf.zerosLike(w))); }
+    if (isResidual(cfg.arch)) {
+      const fc = this.e.getLayer('e_fc');
+      fc.setWeights(fc.getWeights().map((w) => tf.zerosLike(w)));
+    }
     this.networks = { generator: this.g, discriminator: this.d, extractor: this.e };
     // on onnxruntime the gradients arrive as arrays: Adam runs on them directly (same update, same saved state)
     const adam = (lr: number, beta1 = 0.9) => (rt.ort ? new ArrayAdam(lr, beta1, 0.999) : tf.train.adam(lr, beta1, 0.999));
     // the joint step has its own Adam state, in two parameter groups: G at G's rate and betas, E at E's
-    this.optimizers = { d: adam(cfg.lr.d, 0.5), g: adam(cfg.lr.g, 0.5), e: adam(cfg.lr.e), regG: adam(cfg.lr.g, 0.5), regE: adam(cfg.lr.e) };
+    this.optimizers = {
+      d: adam(cfg.lr.d, 0.5),
+      g: adam(cfg.lr.g, 0.5),
+      e: adam(cfg.lr.e),
+      regG: adam(cfg.lr.g, 0.5),
+      regE: adam(cfg.lr.e),
+    };
     const names = (...nets: tf.LayersModel[]) => new Set(trainableVariables(...nets).map((v) => v.name));
     this.groupNames = {
       d: [{ optimizer: 'd', names: names(this.d) }],
       g: [{ optimizer: 'g', names: names(this.g) }],
       e: [{ optimizer: 'e', names: names(this.e) }],
-      reg: [{ optimizer: 'regG', names: names(this.g) }, { optimizer: 'regE', names: names(this.e) }],
+      reg: [
+        { optimizer: 'regG', names: names(this.g) },
+        { optimizer: 'regE', names: names(this.e) },
+      ],
     };
-    if (rt.ort) this.onnx = new OnnxStepRunner(rt.ort, { g: this.g, d: this.d, e: this.e }, ds, dt, this.switches, cfg.lambda, rt.threads ?? 0);
+    if (rt.ort)
+      this.onnx = new OnnxStepRunner(rt.ort, { g: this.g, d: this.d, e: this.e }, ds, dt, this.switches, cfg.lambda, rt.threads ?? 0);
     this.runtime = this.onnx ? 'onnxruntime' : 'tfjs';
   }
 
-  get pretrainable(): boolean { return this.switches.recAdv || this.switches.recL2 || this.switches.rep; }
+  get pretrainable(): boolean {
+    return this.switches.recAdv || this.switches.recL2 || this.switches.rep;
+  }
 
   async step(rows: number[], data: PairedData, opts: { pretrain?: boolean } = {}): Promise<Record<string, number>> {
     const switches = opts.pretrain ? { ...this.switches, reg: false } : this.switches;
@@ -125,27 +156,38 @@ export class GanTrainer implements Trainer {
   }
 
   /** The same sub-steps as stepTfjs, each one onnxruntime graph per micro-batch; gradients summed, then one update. */
-  private async stepOnnx(runner: OnnxStepRunner, rows: number[], data: PairedData, switches: LossSwitches): Promise<Record<string, number>> {
+  private async stepOnnx(
+    runner: OnnxStepRunner,
+    rows: number[],
+    data: PairedData,
+    switches: LossSwitches,
+  ): Promise<Record<string, number>> {
     const { recAdv, recL2, rep, reg } = switches;
     const parts = microBatchData(rows, data, this.cfg.microBatch, recAdv || recL2 || rep);
     const n = rows.length;
     const out: Record<string, number> = {};
     const kernels = arrayKernels();
     const sub = async (kind: Exclude<SubStep, 'stats'>) => {
-      let sums: Float32Array[] = [], vars: tf.Variable[] = [];
+      let sums: Float32Array[] = [],
+        vars: tf.Variable[] = [];
       const losses: Record<string, number> = {};
       for (const p of parts) {
         const r = await runner.run(kind, p);
         // onnxruntime hands each run fresh output buffers: the first micro-batch's become the sums
-        if (!sums.length) { sums = r.grads; vars = r.variables; }
-        else r.grads.forEach((g, i) => kernels.accumulate(sums[i], g));
+        if (!sums.length) {
+          sums = r.grads;
+          vars = r.variables;
+        } else r.grads.forEach((g, i) => kernels.accumulate(sums[i], g));
         for (const [k, v] of Object.entries(r.losses)) losses[k] = (losses[k] ?? 0) + v;
       }
       for (const { optimizer, names } of this.groups(kind)) {
         const idx = vars.flatMap((v, i) => (names.has(v.name) ? [i] : []));
-        const vs = idx.map((i) => vars[i]), gs = idx.map((i) => sums[i]);
-        if (isArrayAdam(optimizer)) { optimizer.applyArrays(vs, gs, 1 / n, runner.weightArrays(vs)); runner.weightsUpdated(vs); }
-        else applyGradientSums(optimizer, vs, gs, n);
+        const vs = idx.map((i) => vars[i]),
+          gs = idx.map((i) => sums[i]);
+        if (isArrayAdam(optimizer)) {
+          optimizer.applyArrays(vs, gs, 1 / n, runner.weightArrays(vs));
+          runner.weightsUpdated(vs);
+        } else applyGradientSums(optimizer, vs, gs, n);
       }
       for (const [k, v] of Object.entries(losses)) out[k] = v / n;
     };
@@ -167,19 +209,28 @@ export class GanTrainer implements Trainer {
   lossTerms(kind: Exclude<SubStep, 'stats'>, p: MicroBatch): Record<string, tf.Scalar> {
     const { recAdv, recL2 } = this.switches;
     switch (kind) {
-      case 'd': return { d: discriminatorLossSum(train(this.d, p.faces!), train(this.d, train(this.g, p.x))) };
+      case 'd':
+        return { d: discriminatorLossSum(train(this.d, p.faces!), train(this.d, train(this.g, p.x))) };
       case 'g': {
         const fake = train(this.g, p.x) as tf.Tensor4D;
-        return { ...(recL2 ? { rec: imageL2Sum(p.faces!, fake) } : {}), ...(recAdv ? { adv: adversarialLossSum(train(this.d, fake)) } : {}) };
+        return {
+          ...(recL2 ? { rec: imageL2Sum(p.faces!, fake) } : {}),
+          ...(recAdv ? { adv: adversarialLossSum(train(this.d, fake)) } : {}),
+        };
       }
-      case 'e': return { rep: featureL2Sum(p.y, train(this.e, p.faces!) as tf.Tensor2D) };
-      case 'reg': return { reg: featureL2Sum(p.y, train(this.e, train(this.g, p.x)) as tf.Tensor2D) };
+      case 'e':
+        return { rep: featureL2Sum(p.y, train(this.e, p.faces!) as tf.Tensor2D) };
+      case 'reg':
+        return { reg: featureL2Sum(p.y, train(this.e, train(this.g, p.x)) as tf.Tensor2D) };
     }
   }
 
   /** The objective a sub-step minimises from its loss terms: λRec·rec + λAdv·adv in the G step, the single term otherwise. */
   objective(terms: Record<string, tf.Scalar>): tf.Scalar {
-    return Object.entries(terms).reduce<tf.Scalar>((acc, [k, v]) => { const w = termWeight(k, this.cfg.lambda); return tf.add(acc, w === 1 ? v : tf.mul(w, v)); }, tf.scalar(0));
+    return Object.entries(terms).reduce<tf.Scalar>((acc, [k, v]) => {
+      const w = termWeight(k, this.cfg.lambda);
+      return tf.add(acc, w === 1 ? v : tf.mul(w, v));
+    }, tf.scalar(0));
   }
 
   /** A sub-step's parameter groups with their current optimisers. */
@@ -190,10 +241,14 @@ export class GanTrainer implements Trainer {
   /** The variables a sub-step trains. */
   private trained(kind: Exclude<SubStep, 'stats'>): tf.Variable[] {
     switch (kind) {
-      case 'd': return trainableVariables(this.d);
-      case 'g': return trainableVariables(this.g);
-      case 'e': return trainableVariables(this.e);
-      case 'reg': return trainableVariables(this.g, this.e);
+      case 'd':
+        return trainableVariables(this.d);
+      case 'g':
+        return trainableVariables(this.g);
+      case 'e':
+        return trainableVariables(this.e);
+      case 'reg':
+        return trainableVariables(this.g, this.e);
     }
   }
 
@@ -218,21 +273,35 @@ export class GanTrainer implements Trainer {
       if (recAdv || recL2) out.g = sub('g');
       if (rep) sub('e');
       if (reg) sub('reg');
-    } finally { disposeParts(parts); }
+    } finally {
+      disposeParts(parts);
+    }
     return out;
   }
 
   /** The networks, their variables up to date (on onnxruntime the trained weights are held as arrays between steps). */
-  get nets(): Record<string, tf.LayersModel> { this.onnx?.flush(); return this.networks; }
-  mapping(): tf.LayersModel { this.onnx?.flush(); return (this.composed ??= composeMapping([this.g, this.e], this.stats)); }
+  get nets(): Record<string, tf.LayersModel> {
+    this.onnx?.flush();
+    return this.networks;
+  }
+  mapping(): tf.LayersModel {
+    this.onnx?.flush();
+    return (this.composed ??= composeMapping([this.g, this.e], this.stats));
+  }
   async recalibrate(rows: number[], data: PairedData): Promise<void> {
     // G and E are applied directly: the composed model does not pass `training` down to nested models.
     await recalibrateBatchNorm([...this.g.layers, ...this.e.layers], microBatchData(rows, data, this.cfg.microBatch, false), async (p) => {
       if (this.onnx) await this.onnx.run('stats', p);
-      else tf.tidy(() => { train(this.e, train(this.g, tf.tensor2d(p.x, [p.size, data.ds]))); });
+      else
+        tf.tidy(() => {
+          train(this.e, train(this.g, tf.tensor2d(p.x, [p.size, data.ds])));
+        });
     });
   }
-  get generator(): tf.LayersModel { this.onnx?.flush(); return (this.composedGenerator ??= composeMapping([this.g], { x: this.stats.x }, 'r3an_generator')); }
+  get generator(): tf.LayersModel {
+    this.onnx?.flush();
+    return (this.composedGenerator ??= composeMapping([this.g], { x: this.stats.x }, 'r3an_generator'));
+  }
   async dispose(): Promise<void> {
     await this.onnx?.release();
     for (const m of Object.values(this.networks)) m.dispose();
@@ -247,7 +316,12 @@ export class MlpTrainer implements Trainer {
   private composed?: tf.LayersModel;
   readonly runtime = 'tfjs';
   readonly pretrainable = false;
-  constructor(readonly cfg: TrainConfig, ds: number, dt: number, private readonly stats: MappingStats = {}) {
+  constructor(
+    readonly cfg: TrainConfig,
+    ds: number,
+    dt: number,
+    private readonly stats: MappingStats = {},
+  ) {
     this.mlp = buildMlp(ds, dt, cfg.mlpHidden, seedStream(cfg.seed));
     this.nets = { mlp: this.mlp };
     this.optimizers = { fc: tf.train.adam(cfg.lr.fc) };
@@ -256,21 +330,44 @@ export class MlpTrainer implements Trainer {
     const parts = microBatches(rows, data, this.cfg.microBatch, false);
     try {
       const vars = trainableVariables(this.mlp);
-      return { l2: accumulateAndApply([{ optimizer: this.optimizers.fc, names: new Set(vars.map((v) => v.name)) }], vars, parts, rows.length, (p) => featureL2Sum(p.y, train(this.mlp, p.x) as tf.Tensor2D)) };
-    } finally { disposeParts(parts); }
+      return {
+        l2: accumulateAndApply(
+          [{ optimizer: this.optimizers.fc, names: new Set(vars.map((v) => v.name)) }],
+          vars,
+          parts,
+          rows.length,
+          (p) => featureL2Sum(p.y, train(this.mlp, p.x) as tf.Tensor2D),
+        ),
+      };
+    } finally {
+      disposeParts(parts);
+    }
   }
-  mapping(): tf.LayersModel { return (this.composed ??= composeMapping([this.mlp], this.stats, 'fc_mapping')); }
+  mapping(): tf.LayersModel {
+    return (this.composed ??= composeMapping([this.mlp], this.stats, 'fc_mapping'));
+  }
   async recalibrate(rows: number[], data: PairedData): Promise<void> {
-    await recalibrateBatchNorm(this.mlp.layers, microBatchData(rows, data, this.cfg.microBatch, false), (p) => { tf.tidy(() => { train(this.mlp, tf.tensor2d(p.x, [p.size, data.ds])); }); });
+    await recalibrateBatchNorm(this.mlp.layers, microBatchData(rows, data, this.cfg.microBatch, false), (p) => {
+      tf.tidy(() => {
+        train(this.mlp, tf.tensor2d(p.x, [p.size, data.ds]));
+      });
+    });
   }
-  async dispose(): Promise<void> { this.mlp.dispose(); this.optimizers.fc.dispose(); }
+  async dispose(): Promise<void> {
+    this.mlp.dispose();
+    this.optimizers.fc.dispose();
+  }
 }
 
 /**
  * Re-estimates the batch-norm moving statistics of `layers` with training-mode passes: momentum
  * k/(k+1) on the k-th micro-batch makes them the exact mean over all of them.
  */
-async function recalibrateBatchNorm(layers: tf.layers.Layer[], parts: MicroBatchData[], pass: (p: MicroBatchData) => void | Promise<void>): Promise<void> {
+async function recalibrateBatchNorm(
+  layers: tf.layers.Layer[],
+  parts: MicroBatchData[],
+  pass: (p: MicroBatchData) => void | Promise<void>,
+): Promise<void> {
   const norms = layers.filter((l) => l.getClassName() === 'BatchNormalization') as unknown as { momentum: number }[];
   try {
     for (const [k, p] of parts.entries()) {
@@ -284,7 +381,12 @@ async function recalibrateBatchNorm(layers: tf.layers.Layer[], parts: MicroBatch
 
 /** The trainer for an architecture; GAN architectures run on onnxruntime when `rt.ort` is given. */
 export function createTrainer(cfg: TrainConfig, ds: number, dt: number, rt: TrainerRuntime = {}, stats: MappingStats = {}): Trainer {
-  if (cfg.arch === 'fc') return new MlpTrainer(cfg, ds, dt, stats);
-  if (isGanArch(cfg.arch)) return new GanTrainer(cfg, ds, dt, rt, stats);
-  throw new Error(`${cfg.arch} is fitted in closed form, not trained iteratively`);
+  switch (ARCHITECTURES[cfg.arch].fit) {
+    case 'mlp':
+      return new MlpTrainer(cfg, ds, dt, stats);
+    case 'gan':
+      return new GanTrainer(cfg, ds, dt, rt, stats);
+    default:
+      throw new Error(`${cfg.arch} is not trained iteratively`);
+  }
 }

@@ -30,7 +30,13 @@ export interface ValidationMetrics {
  * the `distractors` (target features of other people, never a hit); a hit when its nearest neighbour
  * is the same person. Only probes whose identity has another item count.
  */
-export function quickTop1(mapped: Float32Array, target: Float32Array, dim: number, identities: string[], distractors?: Float32Array): { top1: number; probes: number } | undefined {
+export function quickTop1(
+  mapped: Float32Array,
+  target: Float32Array,
+  dim: number,
+  identities: string[],
+  distractors?: Float32Array,
+): { top1: number; probes: number } | undefined {
   const n = identities.length;
   const counts = new Map<string, number>();
   for (const id of identities) counts.set(id, (counts.get(id) ?? 0) + 1);
@@ -42,8 +48,13 @@ export function quickTop1(mapped: Float32Array, target: Float32Array, dim: numbe
   const dSims = distractors && nd > 0 ? similarityMatrix(P, l2NormalizeRows(distractors, dim), dim) : undefined;
   let hits = 0;
   for (const p of probes) {
-    let best = -Infinity, arg = -1;
-    for (let g = 0; g < n; g++) if (g !== p && sims[p * n + g] > best) { best = sims[p * n + g]; arg = g; }
+    let best = -Infinity,
+      arg = -1;
+    for (let g = 0; g < n; g++)
+      if (g !== p && sims[p * n + g] > best) {
+        best = sims[p * n + g];
+        arg = g;
+      }
     let beaten = false;
     if (dSims) for (let g = 0; g < nd && !beaten; g++) beaten = dSims[p * nd + g] >= best;
     if (!beaten && identities[arg] === identities[p]) hits++;
@@ -74,27 +85,40 @@ export function validate(mapping: tf.LayersModel, val: PairedData, ctx: Validati
   const raw = predictRows(mapping, val.x, val.ds);
   if (!raw.every(Number.isFinite)) throw new Error('the mapping produced non-finite values on the validation slice (training diverged)');
   const { targetMean, distractors } = ctx;
-  const gains = targetMean ? ctx.gains ?? [1] : [1];
-  let gain = gains[0], mapped = raw, q: ReturnType<typeof quickTop1>;
+  const gains = targetMean ? (ctx.gains ?? [1]) : [1];
+  let gain = gains[0],
+    mapped = raw,
+    q: ReturnType<typeof quickTop1>;
   for (const g of gains) {
     const m = g === 1 ? raw : applyGainRows(raw, targetMean!, g);
     const r = quickTop1(m, val.y, val.dt, val.identities, distractors);
-    if (q === undefined || (r && r.top1 > q.top1)) { q = r; gain = g; mapped = m; }
+    if (q === undefined || (r && r.top1 > q.top1)) {
+      q = r;
+      gain = g;
+      mapped = m;
+    }
   }
   const meanRows = targetMean ? new Float32Array(val.y.length).map((_, i) => targetMean[i % val.dt]) : undefined;
   const meanQ = meanRows ? quickTop1(meanRows, val.y, val.dt, val.identities, distractors) : undefined;
-  const extra = targetMean && meanRows ? {
-    centredCosine: meanRowCosine(centre(mapped, targetMean), centre(val.y, targetMean), val.dt),
-    meanCosine: meanRowCosine(meanRows, val.y, val.dt),
-    ...(meanQ ? { meanTop1: meanQ.top1 } : {}),
-  } : {};
+  const extra =
+    targetMean && meanRows
+      ? {
+          centredCosine: meanRowCosine(centre(mapped, targetMean), centre(val.y, targetMean), val.dt),
+          meanCosine: meanRowCosine(meanRows, val.y, val.dt),
+          ...(meanQ ? { meanTop1: meanQ.top1 } : {}),
+        }
+      : {};
   return {
-    cosine: meanRowCosine(mapped, val.y, val.dt), ...extra, ...(q ?? {}),
-    ...(distractors ? { distractors: distractors.length / val.dt } : {}), ...(gain !== 1 ? { gain } : {}),
+    cosine: meanRowCosine(mapped, val.y, val.dt),
+    ...extra,
+    ...(q ?? {}),
+    ...(distractors ? { distractors: distractors.length / val.dt } : {}),
+    ...(gain !== 1 ? { gain } : {}),
   };
 }
 
-export const SELECTION_RULE = 'validation identification top-1 on held-out training identities among training-side distractors (output gain chosen the same way), then centred cosine';
+export const SELECTION_RULE =
+  'validation identification top-1 on held-out training identities among training-side distractors (output gain chosen the same way), then centred cosine';
 
 /**
  * Whether a is a better validation result than b: held-out identification top-1 first (when known),

@@ -24,7 +24,19 @@ test('eval: self-model scores high, cross-model needs a mapper, and the mapper m
 
   const mapper = path.join(dir, 'mapper');
   assert.equal(r3an(['train', '--source', source, '--target', target, '--out', mapper, '--arch', 'linear', ...COMMON]).code, 0);
-  const cross = r3an(['eval', 'verification', '--probe', source, '--gallery', target, '--mapper', mapper, '--json', path.join(dir, 'cross.json'), ...COMMON]);
+  const cross = r3an([
+    'eval',
+    'verification',
+    '--probe',
+    source,
+    '--gallery',
+    target,
+    '--mapper',
+    mapper,
+    '--json',
+    path.join(dir, 'cross.json'),
+    ...COMMON,
+  ]);
   assert.equal(cross.code, 0, cross.stderr);
   const res = JSON.parse(fs.readFileSync(path.join(dir, 'cross.json'), 'utf8'));
   assert.equal(res.space.id, 'synthetic/target');

@@ -16,16 +16,27 @@ const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
 
 async function tinyDataset(): Promise<{ files: Record<string, Buffer>; spec: (base: string) => RemoteDataset }> {
   const src = tmpDir();
-  for (const [id, n] of [['Ada_Lovelace', 2], ['Alan_Turing', 1]] as const) {
+  for (const [id, n] of [
+    ['Ada_Lovelace', 2],
+    ['Alan_Turing', 1],
+  ] as const) {
     fs.mkdirSync(path.join(src, 'faces', id), { recursive: true });
     for (let i = 1; i <= n; i++) fs.writeFileSync(path.join(src, 'faces', id, `${id}_000${i}.jpg`), crypto.randomBytes(3000));
   }
   const archive = path.join(src, 'faces.tgz');
   await create({ gzip: true, file: archive, cwd: src }, ['faces']);
-  const files = { 'faces.tgz': fs.readFileSync(archive), 'pairs.txt': Buffer.from('1 1\nAda_Lovelace\t1\t2\nAda_Lovelace\t1\tAlan_Turing\t1\n') };
+  const files = {
+    'faces.tgz': fs.readFileSync(archive),
+    'pairs.txt': Buffer.from('1 1\nAda_Lovelace\t1\t2\nAda_Lovelace\t1\tAlan_Turing\t1\n'),
+  };
   return {
     files,
-    spec: (base) => ({ name: 'tiny', baseUrl: base, archive: { name: 'faces.tgz', md5: md5(files['faces.tgz']), folder: 'faces' }, files: [{ name: 'pairs.txt', md5: md5(files['pairs.txt']) }] }),
+    spec: (base) => ({
+      name: 'tiny',
+      baseUrl: base,
+      archive: { name: 'faces.tgz', md5: md5(files['faces.tgz']), folder: 'faces' },
+      files: [{ name: 'pairs.txt', md5: md5(files['pairs.txt']) }],
+    }),
   };
 }
 
@@ -35,17 +46,27 @@ function serve(files: Record<string, Buffer>) {
   const server = http.createServer((req, res) => {
     state.requests++;
     const body = files[path.basename(req.url ?? '')];
-    if (!body) { res.writeHead(404).end(); return; }
+    if (!body) {
+      res.writeHead(404).end();
+      return;
+    }
     const range = /bytes=(\d+)-/.exec(req.headers.range ?? '');
     if (range) state.ranges.push(req.headers.range!);
     const start = range ? Number(range[1]) : 0;
     const part = body.subarray(start);
-    res.writeHead(range ? 206 : 200, { 'Content-Length': part.length, ...(range ? { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
-    if (state.truncate) { res.write(part.subarray(0, Math.floor(part.length / 2))); setTimeout(() => res.destroy(), 20); }
-    else res.end(part);
+    res.writeHead(range ? 206 : 200, {
+      'Content-Length': part.length,
+      ...(range ? { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+    });
+    if (state.truncate) {
+      res.write(part.subarray(0, Math.floor(part.length / 2)));
+      setTimeout(() => res.destroy(), 20);
+    } else res.end(part);
   });
   return new Promise<{ base: string; state: typeof state; close: () => void }>((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({ base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/data/`, state, close: () => server.close() }));
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/data/`, state, close: () => server.close() }),
+    );
   });
 }
 
@@ -62,7 +83,9 @@ test('fetch: downloads, verifies, unpacks; a second call uses the cache', async 
     const before = srv.state.requests;
     assert.equal((await fetchDataset(spec(srv.base), { dir })).source, 'cache');
     assert.equal(srv.state.requests, before, 'no request for a complete copy');
-  } finally { srv.close(); }
+  } finally {
+    srv.close();
+  }
 });
 
 test('fetch: a truncated download fails clearly, keeps its bytes and resumes with a Range request', async () => {
@@ -81,7 +104,9 @@ test('fetch: a truncated download fails clearly, keeps its bytes and resumes wit
     assert.ok(srv.state.ranges.includes(`bytes=${kept}-`), `resumed from byte ${kept} (ranges asked: ${srv.state.ranges})`);
     assert.deepEqual(fs.readdirSync(r.images).sort(), ['Ada_Lovelace', 'Alan_Turing']);
     assert.equal(fs.readdirSync(path.join(r.images, 'Ada_Lovelace')).length, 2);
-  } finally { srv.close(); }
+  } finally {
+    srv.close();
+  }
 });
 
 test('fetch: a wrong checksum is refused with both sums and nothing is unpacked', async () => {
@@ -91,17 +116,26 @@ test('fetch: a wrong checksum is refused with both sums and nothing is unpacked'
     const dir = path.join(tmpDir(), 'tiny');
     const bad = spec(srv.base);
     bad.archive.md5 = '0'.repeat(32);
-    await assert.rejects(fetchDataset(bad, { dir }), (e: Error) => /checksum mismatch/.test(e.message) && e.message.includes(md5(files['faces.tgz'])) && e.message.includes('faces.tgz'));
+    await assert.rejects(
+      fetchDataset(bad, { dir }),
+      (e: Error) => /checksum mismatch/.test(e.message) && e.message.includes(md5(files['faces.tgz'])) && e.message.includes('faces.tgz'),
+    );
     assert.ok(!fs.existsSync(path.join(dir, 'faces')), 'no images from a corrupt archive');
     assert.ok(!fs.readdirSync(dir).some((f) => f.startsWith('faces.tgz')), 'the corrupt download is deleted');
-  } finally { srv.close(); }
+  } finally {
+    srv.close();
+  }
 });
 
-test('fetch: a complete local copy is used as it is; an incomplete one is refused', { skip: !fs.existsSync(LFW_DIR) && 'no ../shared/data' }, async () => {
-  const r = await fetchDataset(LFW, { from: LFW_DIR });
-  assert.equal(r.source, 'local copy');
-  assert.equal(r.images, path.join(LFW_DIR, 'lfw-deepfunneled'));
-  const partial = tmpDir();
-  fs.copyFileSync(path.join(LFW_DIR, 'pairs.txt'), path.join(partial, 'pairs.txt'));
-  await assert.rejects(fetchDataset(LFW, { from: partial }), /missing lfw-deepfunneled, people\.txt/);
-});
+test(
+  'fetch: a complete local copy is used as it is; an incomplete one is refused',
+  { skip: !fs.existsSync(LFW_DIR) && 'no ../shared/data' },
+  async () => {
+    const r = await fetchDataset(LFW, { from: LFW_DIR });
+    assert.equal(r.source, 'local copy');
+    assert.equal(r.images, path.join(LFW_DIR, 'lfw-deepfunneled'));
+    const partial = tmpDir();
+    fs.copyFileSync(path.join(LFW_DIR, 'pairs.txt'), path.join(partial, 'pairs.txt'));
+    await assert.rejects(fetchDataset(LFW, { from: partial }), /missing lfw-deepfunneled, people\.txt/);
+  },
+);

@@ -14,7 +14,12 @@ test('split: test and train identities are disjoint, singletons are distractors 
   const s = splitIdentities(its, 0.25, 7);
   assert.equal(s.test.length, 8);
   assert.equal(s.train.length, 24);
-  assert.deepEqual(s.distractors, Object.keys(counts).filter((k) => counts[k] === 1).sort());
+  assert.deepEqual(
+    s.distractors,
+    Object.keys(counts)
+      .filter((k) => counts[k] === 1)
+      .sort(),
+  );
   const train = new Set(s.train);
   for (const id of s.test) assert.ok(!train.has(id), `${id} in both train and test`);
   for (const id of s.distractors) assert.ok(!train.has(id) && !s.test.includes(id));

@@ -18,7 +18,10 @@ const SCREENSHOTS = process.env.R3AN_SCREENSHOTS ?? path.join(tmpDir(), 'screens
 function assertSane(name: string, e: SpaceEval) {
   const inUnit = (x: number, what: string) => assert.ok(Number.isFinite(x) && x >= 0 && x <= 1, `${name}: ${what} = ${x}`);
   inUnit(e.identification.rank1, 'rank-1');
-  e.identification.cmc.forEach((c, i) => { inUnit(c, `CMC[${i}]`); if (i) assert.ok(c >= e.identification.cmc[i - 1], `${name}: CMC decreases at rank ${i + 1}`); });
+  e.identification.cmc.forEach((c, i) => {
+    inUnit(c, `CMC[${i}]`);
+    if (i) assert.ok(c >= e.identification.cmc[i - 1], `${name}: CMC decreases at rank ${i + 1}`);
+  });
   assert.ok(e.identification.pairs > 0, `${name}: no probe/mate pairs`);
   inUnit(e.verification.accuracy.mean, 'verification accuracy');
   assert.ok(e.verification.roc.length > 0);
@@ -41,15 +44,24 @@ test('r3an demo --quick: results in range, a report that renders, a rerun that r
   assert.equal(first.code, 0, first.stderr);
   const results = JSON.parse(fs.readFileSync(path.join(out, 'demo.json'), 'utf8')) as ExperimentResults;
   assert.equal(results.kind, 'demo');
-  assert.ok(results.split.testIdentities > 0 && results.split.trainImages > 0 && results.split.distractorImages > 0, JSON.stringify(results.split));
+  assert.ok(
+    results.split.testIdentities > 0 && results.split.trainImages > 0 && results.split.distractorImages > 0,
+    JSON.stringify(results.split),
+  );
   for (const [m, e] of Object.entries(results.self)) assertSane(m, e);
   const rows = results.pairs[0].rows;
   assert.deepEqual(Object.keys(rows).sort(), ['fc', 'linear', 'r3an']);
-  for (const [a, r] of Object.entries(rows)) { assertSane(a, r!.eval); assert.ok(r!.eval.cosine! > -1 && r!.eval.cosine! <= 1); }
+  for (const [a, r] of Object.entries(rows)) {
+    assertSane(a, r!.eval);
+    assert.ok(r!.eval.cosine! > -1 && r!.eval.cosine! <= 1);
+  }
   assert.match(fs.readFileSync(path.join(out, 'demo.md'), 'utf8'), /\| faceapi\/recognition → human\/faceres \|/);
 
   const page = await assertRendered(path.join(out, 'report', 'index.html'), path.join(SCREENSHOTS, 'demo-report.png'), 5);
-  assert.ok(page.images.some((i) => i.src === 'reconstruction.png'), 'the R³AN report shows reconstructions');
+  assert.ok(
+    page.images.some((i) => i.src === 'reconstruction.png'),
+    'the R³AN report shows reconstructions',
+  );
   assert.ok(page.tables.length >= 3 && page.tables.every((t) => t.rows >= 1), JSON.stringify(page.tables));
   assert.ok(page.sections.some((s) => /Fig\. 5/.test(s)));
 
@@ -65,8 +77,21 @@ test('r3an demo --quick: results in range, a report that renders, a rerun that r
   // `r3an report` on its own, for a mapper without a generator
   const split = path.join(out, 'split');
   const alone = path.join(out, 'report-fc');
-  const rep = r3an(['report', '--mapper', path.join(out, 'mappers', 'faceapi-recognition--human-faceres', 'fc'), '--source', path.join(split, 'faceapi-recognition', 'test'),
-    '--target', path.join(split, 'human-faceres', 'test'), '--distractors', path.join(split, 'human-faceres', 'distractors'), '--out', alone, '--threads', '1']);
+  const rep = r3an([
+    'report',
+    '--mapper',
+    path.join(out, 'mappers', 'faceapi-recognition--human-faceres', 'fc'),
+    '--source',
+    path.join(split, 'faceapi-recognition', 'test'),
+    '--target',
+    path.join(split, 'human-faceres', 'test'),
+    '--distractors',
+    path.join(split, 'human-faceres', 'distractors'),
+    '--out',
+    alone,
+    '--threads',
+    '1',
+  ]);
   assert.equal(rep.code, 0, rep.stderr);
   const p2 = await assertRendered(path.join(alone, 'index.html'), path.join(SCREENSHOTS, 'fc-report.png'), 3);
   assert.ok(!p2.images.some((i) => i.src === 'reconstruction.png'));

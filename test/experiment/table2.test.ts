@@ -9,11 +9,15 @@ import { r3an } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { colourFaces, saveTinyModel, writeTinySpec } from '../helpers/tiny-model.js';
 
-test('table2: 10-fold verification on a pairs file and rank-1, every image or only the pairs\' images', async () => {
+test("table2: 10-fold verification on a pairs file and rank-1, every image or only the pairs' images", async () => {
   const dir = tmpDir();
   await saveTinyModel(path.join(dir, 'model'));
   const spec = writeTinySpec(dir);
-  const hue = (k: number): [number, number, number] => [Math.round(127 + 120 * Math.cos(k)), Math.round(127 + 120 * Math.cos(k + 2.1)), Math.round(127 + 120 * Math.cos(k + 4.2))];
+  const hue = (k: number): [number, number, number] => [
+    Math.round(127 + 120 * Math.cos(k)),
+    Math.round(127 + 120 * Math.cos(k + 2.1)),
+    Math.round(127 + 120 * Math.cos(k + 4.2)),
+  ];
   const names = Array.from({ length: 10 }, (_, k) => `person_${k}`);
   await colourFaces(path.join(dir, 'lfw'), Object.fromEntries(names.map((n, k) => [n, hue(k * 0.6)])), 2);
   await colourFaces(path.join(dir, 'lfw'), { loner: [128, 128, 128] }, 1);
@@ -38,12 +42,35 @@ test('table2: 10-fold verification on a pairs file and rank-1, every image or on
   assert.match(fs.readFileSync(path.join(out, 'table2.md'), 'utf8'), /\| acme\/tiny \| 16 \| 21 \(0\) \|/);
   assert.match(r3an(args).stderr, /reusing/, 'a rerun reuses the features');
 
-  const only = r3an(['experiment', 'table2', '--data', path.join(dir, 'lfw'), '--models', spec, '--out', path.join(dir, 'out2'), '--pairs-only', '--pairs', path.join(dir, 'pairs.txt')]);
+  const only = r3an([
+    'experiment',
+    'table2',
+    '--data',
+    path.join(dir, 'lfw'),
+    '--models',
+    spec,
+    '--out',
+    path.join(dir, 'out2'),
+    '--pairs-only',
+    '--pairs',
+    path.join(dir, 'pairs.txt'),
+  ]);
   assert.equal(only.code, 0, only.stderr);
   const res2 = JSON.parse(fs.readFileSync(path.join(dir, 'out2', 'table2.json'), 'utf8')) as Table2Results;
   assert.equal(res2.rows[0].images, 20, 'only the images pairs.txt names');
 
-  const bad = r3an(['experiment', 'table2', '--data', path.join(dir, 'lfw'), '--models', spec, '--out', path.join(dir, 'out3'), '--pairs', path.join(dir, 'nope.txt')]);
+  const bad = r3an([
+    'experiment',
+    'table2',
+    '--data',
+    path.join(dir, 'lfw'),
+    '--models',
+    spec,
+    '--out',
+    path.join(dir, 'out3'),
+    '--pairs',
+    path.join(dir, 'nope.txt'),
+  ]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /nope\.txt: pairs file not found/);
 });

@@ -6,12 +6,37 @@ import { alignArcFace, ARCFACE_112, fivePointsFromMesh, similarityTransform, war
 const apply = (m: number[], [x, y]: Point): Point => [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]];
 
 test('similarityTransform recovers a known rotation + scale + shift exactly', () => {
-  const angle = 0.3, scale = 1.7, tx = -12, ty = 30;
+  const angle = 0.3,
+    scale = 1.7,
+    tx = -12,
+    ty = 30;
   const truth = [scale * Math.cos(angle), -scale * Math.sin(angle), tx, scale * Math.sin(angle), scale * Math.cos(angle), ty];
-  const src: Point[] = [[10, 20], [50, 18], [30, 40], [14, 60], [46, 61]];
-  const m = similarityTransform(src, src.map((p) => apply(truth, p)));
+  const src: Point[] = [
+    [10, 20],
+    [50, 18],
+    [30, 40],
+    [14, 60],
+    [46, 61],
+  ];
+  const m = similarityTransform(
+    src,
+    src.map((p) => apply(truth, p)),
+  );
   m.forEach((v, i) => assert.ok(Math.abs(v - truth[i]) < 1e-9, `coefficient ${i}: ${v} vs ${truth[i]}`));
-  assert.throws(() => similarityTransform([[1, 1], [1, 1]], [[0, 0], [1, 1]]), /one place/);
+  assert.throws(
+    () =>
+      similarityTransform(
+        [
+          [1, 1],
+          [1, 1],
+        ],
+        [
+          [0, 0],
+          [1, 1],
+        ],
+      ),
+    /one place/,
+  );
 });
 
 test('warpAffine moves image content where the transform says', () => {
@@ -29,15 +54,31 @@ test('alignArcFace puts the five landmarks on the template', () => {
   const m = [0.6 * Math.cos(0.2), -0.6 * Math.sin(0.2), 20, 0.6 * Math.sin(0.2), 0.6 * Math.cos(0.2), 15]; // crop → image
   const pts = ARCFACE_112.map((p) => apply(m, p));
   const data = new Uint8Array(200 * 200 * 3);
-  pts.forEach(([x, y], k) => { for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) data[((Math.round(y) + dy) * 200 + Math.round(x) + dx) * 3] = 50 * (k + 1); });
+  pts.forEach(([x, y], k) => {
+    for (let dy = -1; dy <= 1; dy++)
+      for (let dx = -1; dx <= 1; dx++) data[((Math.round(y) + dy) * 200 + Math.round(x) + dx) * 3] = 50 * (k + 1);
+  });
   const crop = alignArcFace({ data, width: 200, height: 200 }, pts, 112);
-  ARCFACE_112.forEach(([x, y], k) => assert.ok(Math.abs(crop[(Math.round(y) * 112 + Math.round(x)) * 3] - 50 * (k + 1)) < 30, `landmark ${k} lands on the template`));
+  ARCFACE_112.forEach(([x, y], k) =>
+    assert.ok(Math.abs(crop[(Math.round(y) * 112 + Math.round(x)) * 3] - 50 * (k + 1)) < 30, `landmark ${k} lands on the template`),
+  );
 });
 
 test('fivePointsFromMesh orders eyes and mouth corners left to right', () => {
   const mesh = Array.from({ length: 468 }, () => [0, 0, 0]);
-  mesh[33] = [80, 50, 0]; mesh[133] = [60, 50, 0]; mesh[362] = [30, 52, 0]; mesh[263] = [10, 52, 0];
-  mesh[1] = [45, 70, 0]; mesh[61] = [60, 90, 0]; mesh[291] = [30, 90, 0];
-  assert.deepEqual(fivePointsFromMesh(mesh), [[20, 52], [70, 50], [45, 70], [30, 90], [60, 90]]);
+  mesh[33] = [80, 50, 0];
+  mesh[133] = [60, 50, 0];
+  mesh[362] = [30, 52, 0];
+  mesh[263] = [10, 52, 0];
+  mesh[1] = [45, 70, 0];
+  mesh[61] = [60, 90, 0];
+  mesh[291] = [30, 90, 0];
+  assert.deepEqual(fivePointsFromMesh(mesh), [
+    [20, 52],
+    [70, 50],
+    [45, 70],
+    [30, 90],
+    [60, 90],
+  ]);
   assert.throws(() => fivePointsFromMesh(mesh.slice(0, 10)), /468/);
 });

@@ -20,8 +20,11 @@ test('augmentation is seeded by (path, k): the same copy every time, different c
   const file = fs.readdirSync(path.join(BBT_DIR, fs.readdirSync(BBT_DIR)[0]))[0];
   const rel = path.join(fs.readdirSync(BBT_DIR)[0], file);
   const img = await decodeRgb(path.join(BBT_DIR, rel));
-  const a = await augmentImage(img, augmentParams(rel, 1)), b = await augmentImage(img, augmentParams(rel, 1)), c = await augmentImage(img, augmentParams(rel, 2));
-  assert.equal(a.width, img.width); assert.equal(a.height, img.height);
+  const a = await augmentImage(img, augmentParams(rel, 1)),
+    b = await augmentImage(img, augmentParams(rel, 1)),
+    c = await augmentImage(img, augmentParams(rel, 2));
+  assert.equal(a.width, img.width);
+  assert.equal(a.height, img.height);
   assert.deepEqual(a.data, b.data);
   assert.notDeepEqual(a.data, c.data);
   assert.notDeepEqual(a.data, img.data);
@@ -31,13 +34,14 @@ test('augmentation is seeded by (path, k): the same copy every time, different c
   assert.ok(ps.every((p) => Math.abs(p.angle) <= 10 && Math.abs(p.scale - 1) <= 0.08 && p.lowRes >= 0.25));
 });
 
-test('--augment K: two models\' augmented rows pair up, and the split keeps them out of test parts', { skip }, async () => {
+test("--augment K: two models' augmented rows pair up, and the split keeps them out of test parts", { skip }, async () => {
   await useWasm();
   const dir = tmpDir();
   const opts = { data: BBT_DIR, perIdentity: 2, augment: 2 };
   await extractFeatures({ ...opts, model: 'human/mobileface', out: path.join(dir, 'a'), crops: true });
   await extractFeatures({ ...opts, model: 'human/faceres', out: path.join(dir, 'b') });
-  const a = FeatureSet.open(path.join(dir, 'a')), b = FeatureSet.open(path.join(dir, 'b'));
+  const a = FeatureSet.open(path.join(dir, 'a')),
+    b = FeatureSet.open(path.join(dir, 'b'));
   const augmented = a.items.filter((it) => it.augment != null);
   assert.ok(augmented.length >= a.items.filter(isOriginal).length, `${augmented.length} augmented rows`);
   assert.ok(augmented.every((it) => it.augment === 1 || it.augment === 2));
@@ -48,7 +52,10 @@ test('--augment K: two models\' augmented rows pair up, and the split keeps them
   assert.ok(data.paths.length > a.items.filter(isOriginal).length, 'augmented pairs are part of the training data');
   const hold = splitForValidation(data, 0.3, 1);
   assert.ok(hold.val.length > 0 && hold.val.every((r) => data.original![r]), 'validation measures original rows only');
-  assert.ok(hold.train.some((r) => !data.original![r]), 'training keeps the augmented rows');
+  assert.ok(
+    hold.train.some((r) => !data.original![r]),
+    'training keeps the augmented rows',
+  );
   const split = splitIdentities(a.items, 0.5, 1);
   const rows = splitRows(a.items, split);
   const testRows = rows.test.filter((r) => isOriginal(a.items[r]));

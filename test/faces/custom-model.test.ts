@@ -38,7 +38,13 @@ test('bad model specs are refused with the file and the problem named', async ()
   await saveTinyModel(path.join(dir, 'model'));
   assert.throws(() => zooEntry(writeTinySpec(dir, { pixels: '0..65535' }, 'a.json')), /a\.json: "pixels" must be one of/);
   assert.throws(() => zooEntry(writeTinySpec(dir, { dim: -3 }, 'b.json')), /b\.json: "dim" must be a positive integer/);
-  assert.throws(() => zooEntry(writeTinySpec(dir, { model: 'nope/model.json' }, 'c.json')), /c\.json: model file .*nope\/model\.json not found/);
-  await assert.rejects(zooEntry(writeTinySpec(dir, { dim: 8 }, 'd.json')).create(), /model\.json: returned a 16-d output, acme\/tiny is declared 8-d/);
+  assert.throws(
+    () => zooEntry(writeTinySpec(dir, { model: 'nope/model.json' }, 'c.json')),
+    /c\.json: model file .*nope\/model\.json not found/,
+  );
+  await assert.rejects(
+    zooEntry(writeTinySpec(dir, { dim: 8 }, 'd.json')).create(),
+    /model\.json: returned a 16-d output, acme\/tiny is declared 8-d/,
+  );
   assert.throws(() => zooEntry('no-such-model'), /unknown model "no-such-model"/);
 });

@@ -12,79 +12,131 @@ import { useWasm } from '../helpers/backend.js';
 import { BBT_DIR } from '../helpers/data.js';
 
 function separation(fs_: FeatureSet): { same: number; diff: number } {
-  const x = fs_.rows(), d = fs_.dim;
-  const sum = [0, 0], count = [0, 0];
-  for (let i = 0; i < fs_.count; i++) for (let j = i + 1; j < fs_.count; j++) {
-    let v = 0;
-    for (let k = 0; k < d; k++) v += x[i * d + k] * x[j * d + k];
-    const k = fs_.items[i].identity === fs_.items[j].identity ? 0 : 1;
-    sum[k] += v; count[k]++;
-  }
+  const x = fs_.rows(),
+    d = fs_.dim;
+  const sum = [0, 0],
+    count = [0, 0];
+  for (let i = 0; i < fs_.count; i++)
+    for (let j = i + 1; j < fs_.count; j++) {
+      let v = 0;
+      for (let k = 0; k < d; k++) v += x[i * d + k] * x[j * d + k];
+      const k = fs_.items[i].identity === fs_.items[j].identity ? 0 : 1;
+      sum[k] += v;
+      count[k]++;
+    }
   return { same: sum[0] / count[0], diff: sum[1] / count[1] };
 }
 
-for (const [model, dim] of [['human/faceres', 1024], ['faceapi/recognition', 128], ['human/mobileface', 256]] as const) {
-  test(`${model}: ${dim}-d unit-norm features of real faces; same person closer than different people`, { skip: !fs.existsSync(BBT_DIR) && 'no ../shared/data' }, async () => {
-    await useWasm();
-    const out = path.join(tmpDir(), 'fs');
-    const r = await extractFeatures({ data: BBT_DIR, model, out, crops: true });
-    const set = FeatureSet.open(out);
-    assert.equal(set.dim, dim);
-    assert.equal(set.model.id, model);
-    assert.ok(set.count >= 25, `${set.count} of 40 faces found (${r.skipped.map((s) => s.path).join(', ')})`);
-    assert.equal(set.count + (set.manifest.skipped?.length ?? 0), 40, 'every image is either a row or listed as skipped');
-    const x = set.rows();
-    for (let i = 0; i < set.count; i++) {
-      let s = 0; for (let k = 0; k < dim; k++) s += x[i * dim + k] ** 2;
-      assert.ok(Math.abs(Math.sqrt(s) - 1) < 1e-4, `row ${i} has norm ${Math.sqrt(s)}`);
-    }
-    const { same, diff } = separation(set);
-    assert.ok(same > diff + 0.05, `mean same-person cosine ${same} vs different-person ${diff}`);
-    const crops = set.crops();
-    assert.equal(crops.length, set.count * 56 * 56 * 3);
-    let mean = 0; for (const v of crops) mean += v; mean /= crops.length;
-    assert.ok(mean > 20 && mean < 235, `crops hold image content (mean ${mean})`);
-    console.log(`${model}: ${set.count}/40 faces, same-person cosine ${same.toFixed(3)} vs different ${diff.toFixed(3)}`);
-  });
+for (const [model, dim] of [
+  ['human/faceres', 1024],
+  ['faceapi/recognition', 128],
+  ['human/mobileface', 256],
+] as const) {
+  test(
+    `${model}: ${dim}-d unit-norm features of real faces; same person closer than different people`,
+    { skip: !fs.existsSync(BBT_DIR) && 'no ../shared/data' },
+    async () => {
+      await useWasm();
+      const out = path.join(tmpDir(), 'fs');
+      const r = await extractFeatures({ data: BBT_DIR, model, out, crops: true });
+      const set = FeatureSet.open(out);
+      assert.equal(set.dim, dim);
+      assert.equal(set.model.id, model);
+      assert.ok(set.count >= 25, `${set.count} of 40 faces found (${r.skipped.map((s) => s.path).join(', ')})`);
+      assert.equal(set.count + (set.manifest.skipped?.length ?? 0), 40, 'every image is either a row or listed as skipped');
+      const x = set.rows();
+      for (let i = 0; i < set.count; i++) {
+        let s = 0;
+        for (let k = 0; k < dim; k++) s += x[i * dim + k] ** 2;
+        assert.ok(Math.abs(Math.sqrt(s) - 1) < 1e-4, `row ${i} has norm ${Math.sqrt(s)}`);
+      }
+      const { same, diff } = separation(set);
+      assert.ok(same > diff + 0.05, `mean same-person cosine ${same} vs different-person ${diff}`);
+      const crops = set.crops();
+      assert.equal(crops.length, set.count * 56 * 56 * 3);
+      let mean = 0;
+      for (const v of crops) mean += v;
+      mean /= crops.length;
+      assert.ok(mean > 20 && mean < 235, `crops hold image content (mean ${mean})`);
+      console.log(`${model}: ${set.count}/40 faces, same-person cosine ${same.toFixed(3)} vs different ${diff.toFixed(3)}`);
+    },
+  );
 }
 
-test('two Human models in one process each use their own weights (faceres-deep ≠ faceres)', { skip: !fs.existsSync(BBT_DIR) && 'no ../shared/data' }, async () => {
-  await useWasm();
-  const dir = tmpDir();
-  for (const model of ['human/faceres', 'human/faceres-deep']) await extractFeatures({ data: BBT_DIR, model, out: path.join(dir, model.replace('/', '-')), limit: 3 });
-  const a = FeatureSet.open(path.join(dir, 'human-faceres')), b = FeatureSet.open(path.join(dir, 'human-faceres-deep'));
-  const x = a.rows(), y = b.rows();
-  let dot = 0; for (let k = 0; k < 1024; k++) dot += x[k] * y[k];
-  assert.ok(dot < 0.99, `faceres and faceres-deep features of the same face have cosine ${dot}: one model answered for both`);
-});
+test(
+  'two Human models in one process each use their own weights (faceres-deep ≠ faceres)',
+  { skip: !fs.existsSync(BBT_DIR) && 'no ../shared/data' },
+  async () => {
+    await useWasm();
+    const dir = tmpDir();
+    for (const model of ['human/faceres', 'human/faceres-deep'])
+      await extractFeatures({ data: BBT_DIR, model, out: path.join(dir, model.replace('/', '-')), limit: 3 });
+    const a = FeatureSet.open(path.join(dir, 'human-faceres')),
+      b = FeatureSet.open(path.join(dir, 'human-faceres-deep'));
+    const x = a.rows(),
+      y = b.rows();
+    let dot = 0;
+    for (let k = 0; k < 1024; k++) dot += x[k] * y[k];
+    assert.ok(dot < 0.99, `faceres and faceres-deep features of the same face have cosine ${dot}: one model answered for both`);
+  },
+);
 
-test('corrupt and face-less images are reported and skipped; an interrupted extraction resumes', { skip: !fs.existsSync(BBT_DIR) && 'no ../shared/data' }, async () => {
-  await useWasm();
-  const data = path.join(tmpDir(), 'data');
-  for (const id of ['amy', 'raj']) {
-    fs.mkdirSync(path.join(data, id), { recursive: true });
-    for (const k of [1, 2, 3]) fs.copyFileSync(path.join(BBT_DIR, id, `${id}${k}.png`), path.join(data, id, `${id}${k}.png`));
-  }
-  fs.mkdirSync(path.join(data, 'zz'));
-  fs.writeFileSync(path.join(data, 'zz', 'broken.jpg'), Buffer.from('definitely not a jpeg'));
-  const grad = Buffer.alloc(120 * 120 * 3);
-  for (let i = 0; i < grad.length; i++) grad[i] = (i / 3) % 120;
-  await sharp(grad, { raw: { width: 120, height: 120, channels: 3 } }).png().toFile(path.join(data, 'zz', 'gradient.png'));
-  const before = fs.readdirSync(path.join(data, 'zz'));
+test(
+  'corrupt and face-less images are reported and skipped; an interrupted extraction resumes',
+  { skip: !fs.existsSync(BBT_DIR) && 'no ../shared/data' },
+  async () => {
+    await useWasm();
+    const data = path.join(tmpDir(), 'data');
+    for (const id of ['amy', 'raj']) {
+      fs.mkdirSync(path.join(data, id), { recursive: true });
+      for (const k of [1, 2, 3]) fs.copyFileSync(path.join(BBT_DIR, id, `${id}${k}.png`), path.join(data, id, `${id}${k}.png`));
+    }
+    fs.mkdirSync(path.join(data, 'zz'));
+    fs.writeFileSync(path.join(data, 'zz', 'broken.jpg'), Buffer.from('definitely not a jpeg'));
+    const grad = Buffer.alloc(120 * 120 * 3);
+    for (let i = 0; i < grad.length; i++) grad[i] = (i / 3) % 120;
+    await sharp(grad, { raw: { width: 120, height: 120, channels: 3 } })
+      .png()
+      .toFile(path.join(data, 'zz', 'gradient.png'));
+    const before = fs.readdirSync(path.join(data, 'zz'));
 
-  const out = path.join(tmpDir(), 'fs');
-  let seen = 0;
-  await assert.rejects(extractFeatures({ data, model: 'human/faceres', out, onImage: () => { if (++seen === 3) throw new Error('interrupted'); } }), /interrupted/);
-  assert.ok(!fs.existsSync(out) && fs.existsSync(`${out}.partial`), 'nothing final before the run completes');
-  let resumedFrom = -1;
-  const r = await extractFeatures({ data, model: 'human/faceres', out, onStart: (_total, done) => { resumedFrom = done; } });
-  assert.equal(resumedFrom, 3, 'the rerun skipped the three images already done');
-  const set = FeatureSet.open(out);
-  const skipped = Object.fromEntries((set.manifest.skipped ?? []).map((s) => [s.path, s.reason]));
-  assert.match(skipped['zz/broken.jpg'], /cannot decode/);
-  assert.equal(skipped['zz/gradient.png'], 'no face found');
-  assert.equal(r.skipped.length, 2);
-  assert.deepEqual(set.items.map((i) => i.path), listDataset(data).map((i) => i.path).filter((p) => !p.startsWith('zz/')), 'rows in dataset order');
-  assert.ok(!fs.existsSync(`${out}.partial`));
-  assert.deepEqual(fs.readdirSync(path.join(data, 'zz')), before, 'inputs untouched');
-});
+    const out = path.join(tmpDir(), 'fs');
+    let seen = 0;
+    await assert.rejects(
+      extractFeatures({
+        data,
+        model: 'human/faceres',
+        out,
+        onImage: () => {
+          if (++seen === 3) throw new Error('interrupted');
+        },
+      }),
+      /interrupted/,
+    );
+    assert.ok(!fs.existsSync(out) && fs.existsSync(`${out}.partial`), 'nothing final before the run completes');
+    let resumedFrom = -1;
+    const r = await extractFeatures({
+      data,
+      model: 'human/faceres',
+      out,
+      onStart: (_total, done) => {
+        resumedFrom = done;
+      },
+    });
+    assert.equal(resumedFrom, 3, 'the rerun skipped the three images already done');
+    const set = FeatureSet.open(out);
+    const skipped = Object.fromEntries((set.manifest.skipped ?? []).map((s) => [s.path, s.reason]));
+    assert.match(skipped['zz/broken.jpg'], /cannot decode/);
+    assert.equal(skipped['zz/gradient.png'], 'no face found');
+    assert.equal(r.skipped.length, 2);
+    assert.deepEqual(
+      set.items.map((i) => i.path),
+      listDataset(data)
+        .map((i) => i.path)
+        .filter((p) => !p.startsWith('zz/')),
+      'rows in dataset order',
+    );
+    assert.ok(!fs.existsSync(`${out}.partial`));
+    assert.deepEqual(fs.readdirSync(path.join(data, 'zz')), before, 'inputs untouched');
+  },
+);

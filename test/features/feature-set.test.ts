@@ -7,7 +7,11 @@ import { FeatureSet, writeFeatureSet, assertSameSpace, FEATURES_FILE, MANIFEST_F
 import { tmpDir } from '../helpers/tmp.js';
 
 const model = { id: 'test/model', dim: 4, normalization: 'none' as const, preprocessing: { size: 112 } };
-const items = [{ path: 'a/1.jpg', identity: 'a' }, { path: 'a/2.jpg', identity: 'a' }, { path: 'b/1.jpg', identity: 'b' }];
+const items = [
+  { path: 'a/1.jpg', identity: 'a' },
+  { path: 'a/2.jpg', identity: 'a' },
+  { path: 'b/1.jpg', identity: 'b' },
+];
 const features = Float32Array.from({ length: 12 }, (_, i) => i / 10);
 
 test('a feature set round-trips with its lineage', () => {
@@ -24,21 +28,38 @@ test('a feature set round-trips with its lineage', () => {
 });
 
 test('features.npy is readable by numpy when numpy is installed', (t) => {
-  try { execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }); } catch { t.skip('numpy not installed'); return; }
+  try {
+    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
+  } catch {
+    t.skip('numpy not installed');
+    return;
+  }
   const dir = path.join(tmpDir(), 'fs');
   writeFeatureSet(dir, { model, items, features });
-  const out = execFileSync('python3', ['-c', `import numpy as np; a = np.load(${JSON.stringify(path.join(dir, FEATURES_FILE))}); print(a.dtype, a.shape, round(float(a.sum()), 4))`]).toString().trim();
+  const out = execFileSync('python3', [
+    '-c',
+    `import numpy as np; a = np.load(${JSON.stringify(path.join(dir, FEATURES_FILE))}); print(a.dtype, a.shape, round(float(a.sum()), 4))`,
+  ])
+    .toString()
+    .trim();
   assert.equal(out, `float32 (3, 4) ${(66 / 10).toFixed(1)}`);
 });
 
 test('refuses truncated, mismatched and non-finite feature sets, naming the file', () => {
   const base = tmpDir();
-  const make = (name: string) => { const d = path.join(base, name); writeFeatureSet(d, { model, items, features }); return d; };
+  const make = (name: string) => {
+    const d = path.join(base, name);
+    writeFeatureSet(d, { model, items, features });
+    return d;
+  };
 
   const truncated = make('truncated');
   const f = path.join(truncated, FEATURES_FILE);
   fs.truncateSync(f, fs.statSync(f).size - 8);
-  assert.throws(() => FeatureSet.open(truncated), (e: Error) => e.message.includes(f) && /truncated/.test(e.message));
+  assert.throws(
+    () => FeatureSet.open(truncated),
+    (e: Error) => e.message.includes(f) && /truncated/.test(e.message),
+  );
 
   const wrongDim = make('wrongdim');
   const m = JSON.parse(fs.readFileSync(path.join(wrongDim, MANIFEST_FILE), 'utf8'));
@@ -53,7 +74,8 @@ test('refuses truncated, mismatched and non-finite feature sets, naming the file
   assert.throws(() => FeatureSet.open(wrongCount), /count is 3 but 2 items/);
 
   const nan = path.join(base, 'nan');
-  const bad = features.slice(); bad[6] = NaN;
+  const bad = features.slice();
+  bad[6] = NaN;
   writeFeatureSet(nan, { model, items, features: bad });
   assert.throws(() => FeatureSet.open(nan).rows(), /row 1 \(a\/2\.jpg\) holds a non-finite value/);
 

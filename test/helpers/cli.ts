@@ -15,9 +15,18 @@ export function r3anKilledWhen(args: string[], until: () => boolean, timeoutMs =
     const child = spawn(process.execPath, [R3AN_BIN, ...args], { stdio: 'ignore' });
     const t0 = Date.now();
     const timer = setInterval(() => {
-      if (until()) { clearInterval(timer); child.kill('SIGKILL'); }
-      else if (Date.now() - t0 > timeoutMs) { clearInterval(timer); child.kill('SIGKILL'); reject(new Error('timed out waiting to kill r3an')); }
+      if (until()) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+      } else if (Date.now() - t0 > timeoutMs) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        reject(new Error('timed out waiting to kill r3an'));
+      }
     }, 50);
-    child.on('exit', (_code, signal) => { clearInterval(timer); resolve({ killed: signal === 'SIGKILL' }); });
+    child.on('exit', (_code, signal) => {
+      clearInterval(timer);
+      resolve({ killed: signal === 'SIGKILL' });
+    });
   });
 }

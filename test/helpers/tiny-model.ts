@@ -8,11 +8,19 @@ import { saveLayersModel } from '../../src/io/model-files.js';
 
 /** Saves a 32×32×3 → 16-d layers model (seeded) as dir/model.json + weights.bin. */
 export async function saveTinyModel(dir: string): Promise<void> {
-  const m = tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
-    tf.layers.globalAveragePooling2d({}),
-    tf.layers.dense({ units: 16, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [32, 32, 3],
+        filters: 4,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: 16, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+    ],
+  });
   await saveLayersModel(m, dir);
   m.dispose();
 }
@@ -20,7 +28,19 @@ export async function saveTinyModel(dir: string): Promise<void> {
 /** Writes a model spec for the tiny model (which lives in dir/model/) and returns its path. */
 export function writeTinySpec(dir: string, overrides: Record<string, unknown> = {}, name = 'acme.json'): string {
   const f = path.join(dir, name);
-  fs.writeFileSync(f, JSON.stringify({ id: 'acme/tiny', model: 'model/model.json', dim: 16, inputSize: 32, pixels: '0..1', colour: 'RGB', alignment: 'none', ...overrides }));
+  fs.writeFileSync(
+    f,
+    JSON.stringify({
+      id: 'acme/tiny',
+      model: 'model/model.json',
+      dim: 16,
+      inputSize: 32,
+      pixels: '0..1',
+      colour: 'RGB',
+      alignment: 'none',
+      ...overrides,
+    }),
+  );
   return f;
 }
 
@@ -31,7 +51,9 @@ export async function colourFaces(dir: string, identities: Record<string, [numbe
     for (let k = 1; k <= perIdentity; k++) {
       const px = Buffer.alloc(48 * 48 * 3);
       for (let i = 0; i < px.length; i++) px[i] = Math.max(0, Math.min(255, rgb[i % 3] + ((i * 7 * k) % 31) - 15));
-      await sharp(px, { raw: { width: 48, height: 48, channels: 3 } }).jpeg({ quality: 95 }).toFile(path.join(dir, id, `${id}_${String(k).padStart(4, '0')}.jpg`));
+      await sharp(px, { raw: { width: 48, height: 48, channels: 3 } })
+        .jpeg({ quality: 95 })
+        .toFile(path.join(dir, id, `${id}_${String(k).padStart(4, '0')}.jpg`));
     }
   }
 }

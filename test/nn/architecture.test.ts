@@ -27,7 +27,10 @@ test('generator: 512×4×4 → 128×7×7 → 32×14×14 → 8×28×28 → 3×56�
     const out = g.predict(tf.randomNormal([2, ds])) as tf.Tensor;
     assert.deepEqual(out.shape, [2, 56, 56, 3]);
     const v = out.dataSync();
-    assert.ok(v.every((x) => x >= -1 && x <= 1), 'tanh output stays in [-1, 1]');
+    assert.ok(
+      v.every((x) => x >= -1 && x <= 1),
+      'tanh output stays in [-1, 1]',
+    );
     g.dispose();
   }
 });
@@ -35,10 +38,18 @@ test('generator: 512×4×4 → 128×7×7 → 32×14×14 → 8×28×28 → 3×56�
 test('discriminator: 4×28×28 → 8×14×14 → 16×7×7 → 32×4×4 → 64×2×2 → 128×1×1 → 1', async () => {
   await useWasm();
   const d = buildDiscriminator(seedStream(1));
-  const want = [[28, 28, 4], [14, 14, 8], [7, 7, 16], [4, 4, 32], [2, 2, 64], [1, 1, 128]];
+  const want = [
+    [28, 28, 4],
+    [14, 14, 8],
+    [7, 7, 16],
+    [4, 4, 32],
+    [2, 2, 64],
+    [1, 1, 128],
+  ];
   want.forEach((w, i) => assert.deepEqual(shapeOf(d, `d_conv${i + 1}`), w));
   assert.deepEqual(shapeOf(d, 'd_fc'), [1]);
-  const expected = (16 * 3 * 4 + 4) + (16 * 4 * 8 + 8) + (16 * 8 * 16 + 16) + (9 * 16 * 32 + 32) + (9 * 32 * 64 + 64) + (9 * 64 * 128 + 128) + (128 + 1);
+  const expected =
+    16 * 3 * 4 + 4 + (16 * 4 * 8 + 8) + (16 * 8 * 16 + 16) + (9 * 16 * 32 + 32) + (9 * 32 * 64 + 64) + (9 * 64 * 128 + 128) + (128 + 1);
   assert.equal(d.countParams(), expected);
   d.dispose();
 });
@@ -47,7 +58,13 @@ test('extractor: MobileNetV2 bottlenecks 32×28×28, 64×14×14, 96×14×14, 160
   await useWasm();
   for (const dt of [128, 512]) {
     const e = buildExtractor(dt, seedStream(1));
-    const want = [[28, 28, 32], [14, 14, 64], [14, 14, 96], [7, 7, 160], [7, 7, 320]];
+    const want = [
+      [28, 28, 32],
+      [14, 14, 64],
+      [14, 14, 96],
+      [7, 7, 160],
+      [7, 7, 320],
+    ];
     want.forEach((w, i) => assert.deepEqual(shapeOf(e, `e_conv${i + 1}_project_bn`), w));
     assert.deepEqual(shapeOf(e, 'e_conv6'), [7, 7, 1280]);
     assert.deepEqual(shapeOf(e, 'e_pool'), [1280]);
@@ -56,7 +73,9 @@ test('extractor: MobileNetV2 bottlenecks 32×28×28, 64×14×14, 96×14×14, 160
     const chans = [3, 32, 64, 96, 160, 320];
     let expected = 0;
     for (let i = 0; i < 5; i++) {
-      const cin = chans[i], cout = chans[i + 1], h = 6 * cin;
+      const cin = chans[i],
+        cout = chans[i + 1],
+        h = 6 * cin;
       expected += cin * h + 4 * h + 9 * h + 4 * h + h * cout + 4 * cout;
     }
     expected += 320 * 1280 + 4 * 1280 + 1280 * dt + dt;

@@ -26,7 +26,9 @@ test('featureStats: per-dimension mean and sample std; constant dimensions are f
 
 test('composeMapping with stats: un-standardise(inner(standardise(x))) equals the arithmetic, after save and load', async () => {
   await useWasm();
-  const ds = 12, dt = 9, n = 50;
+  const ds = 12,
+    dt = 9,
+    n = 50;
   const x = Float32Array.from(tf.randomNormal([n, ds], 0.4, 0.03, 'float32', 1).dataSync());
   const y = Float32Array.from(tf.randomNormal([n, dt], -0.1, 0.05, 'float32', 2).dataSync());
   const stats = { x: featureStats(x, n, ds), y: featureStats(y, n, dt) };
@@ -43,5 +45,6 @@ test('composeMapping with stats: un-standardise(inner(standardise(x))) equals th
   const back = statsOfLayer(loaded.getLayer('standardise_x'), 'in');
   assert.ok(maxAbsDiff(back.mean, stats.x.mean) < 1e-7 && maxAbsDiff(back.std, stats.x.std) < 1e-6);
   assert.equal(loaded.getLayer('standardise_x').trainable, false);
-  mapping.dispose(); loaded.dispose();
+  mapping.dispose();
+  loaded.dispose();
 });

@@ -13,14 +13,20 @@ import { predictRows } from '../../src/nn/predict.js';
 import { useWasm } from '../helpers/backend.js';
 import { tmpDir } from '../helpers/tmp.js';
 
-function gaussian(rand: () => number): number { return Math.sqrt(-2 * Math.log(Math.max(1e-12, rand()))) * Math.cos(2 * Math.PI * rand()); }
+function gaussian(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(Math.max(1e-12, rand()))) * Math.cos(2 * Math.PI * rand());
+}
 
 /** A random orthogonal d×d matrix (Gram–Schmidt on a Gaussian one), row-major. */
 function rotation(d: number, rand: () => number): Float64Array {
   const q = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
     const v = Array.from({ length: d }, () => gaussian(rand));
-    for (let j = 0; j < i; j++) { let dot = 0; for (let k = 0; k < d; k++) dot += v[k] * q[j * d + k]; for (let k = 0; k < d; k++) v[k] -= dot * q[j * d + k]; }
+    for (let j = 0; j < i; j++) {
+      let dot = 0;
+      for (let k = 0; k < d; k++) dot += v[k] * q[j * d + k];
+      for (let k = 0; k < d; k++) v[k] -= dot * q[j * d + k];
+    }
     const norm = Math.hypot(...v);
     for (let k = 0; k < d; k++) q[i * d + k] = v[k] / norm;
   }
@@ -31,14 +37,20 @@ function rotation(d: number, rand: () => number): Float64Array {
 function rotated(ids: number, per: number, d: number, noise: number, seed: number) {
   const rand = mulberry32(seed);
   const R = rotation(d, rand);
-  const n = ids * per, x = new Float32Array(n * d), y = new Float32Array(n * d);
+  const n = ids * per,
+    x = new Float32Array(n * d),
+    y = new Float32Array(n * d);
   const items: FeatureItem[] = [];
   for (let id = 0; id < ids; id++) {
     const c = Array.from({ length: d }, () => gaussian(rand));
     for (let k = 0; k < per; k++) {
       const r = id * per + k;
       for (let j = 0; j < d; j++) x[r * d + j] = c[j] + 0.5 * gaussian(rand);
-      for (let j = 0; j < d; j++) { let s = 0; for (let i = 0; i < d; i++) s += x[r * d + i] * R[i * d + j]; y[r * d + j] = s + noise * gaussian(rand); }
+      for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let i = 0; i < d; i++) s += x[r * d + i] * R[i * d + j];
+        y[r * d + j] = s + noise * gaussian(rand);
+      }
       items.push({ path: `p${id}/${k}.png`, identity: `p${id}` });
     }
   }
@@ -68,17 +80,37 @@ test('--arch auto compares ridge, Procrustes and FC on validation and keeps Proc
   // few pairs per dimension and noisy targets: ridge and FC fit the noise, the rotation does not
   const s = rotated(30, 3, 48, 0.6, 3);
   const pre = { note: 'synthetic rotation' };
-  writeFeatureSet(path.join(dir, 's'), { model: { id: 'syn/s', dim: s.d, normalization: 'l2', preprocessing: pre }, items: s.items, features: s.x });
-  writeFeatureSet(path.join(dir, 't'), { model: { id: 'syn/t', dim: s.d, normalization: 'l2', preprocessing: pre }, items: s.items, features: s.y });
+  writeFeatureSet(path.join(dir, 's'), {
+    model: { id: 'syn/s', dim: s.d, normalization: 'l2', preprocessing: pre },
+    items: s.items,
+    features: s.x,
+  });
+  writeFeatureSet(path.join(dir, 't'), {
+    model: { id: 'syn/t', dim: s.d, normalization: 'l2', preprocessing: pre },
+    items: s.items,
+    features: s.y,
+  });
   const out = path.join(dir, 'auto');
-  const r = await trainMapper({ source: path.join(dir, 's'), target: path.join(dir, 't'), out, config: makeConfig('auto', { epochs: 5, batchSize: 16, microBatch: 16, valFraction: 0.3 }), backend: 'test' });
+  const r = await trainMapper({
+    source: path.join(dir, 's'),
+    target: path.join(dir, 't'),
+    out,
+    config: makeConfig('auto', { epochs: 5, batchSize: 16, microBatch: 16, valFraction: 0.3 }),
+    backend: 'test',
+  });
   const sel = r.manifest.selection!;
-  assert.deepEqual(sel.candidates.map((c) => c.label), ['linear', 'procrustes', 'fc'], 'the R³AN family only with a time budget');
+  assert.deepEqual(
+    sel.candidates.map((c) => c.label),
+    ['linear', 'procrustes', 'fc'],
+    'the R³AN family only with a time budget',
+  );
   assert.equal(sel.chosen, 'procrustes', JSON.stringify(sel.candidates.map((c) => [c.label, c.val?.top1, c.val?.centredCosine])));
   assert.equal(r.manifest.arch, 'procrustes');
   // the exported mapping is the chosen candidate's
-  const top = await loadMapper(out), cand = await loadMapper(path.join(out, 'candidates', 'procrustes'));
-  const a = predictRows(top.mapping, s.x, s.d), b = predictRows(cand.mapping, s.x, s.d);
+  const top = await loadMapper(out),
+    cand = await loadMapper(path.join(out, 'candidates', 'procrustes'));
+  const a = predictRows(top.mapping, s.x, s.d),
+    b = predictRows(cand.mapping, s.x, s.d);
   assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-6));
 });
 
@@ -91,9 +123,18 @@ test('R³AN-res starts exactly at its frozen ridge base (zero-initialised head)'
   const base = ridgeModel(fitRidge(s.x, s.y, s.n, 16, 16, 1e-3));
   const fitted = predictRows(base, s.x, 16);
   const residual = Float32Array.from(s.y, (v, i) => v - fitted[i]);
-  const trainer = new GanTrainer(makeConfig('r3an-res'), 16, 16, {}, { x: featureStats(s.x, s.n, 16), y: featureStats(residual, s.n, 16), base });
+  const trainer = new GanTrainer(
+    makeConfig('r3an-res'),
+    16,
+    16,
+    {},
+    { x: featureStats(s.x, s.n, 16), y: featureStats(residual, s.n, 16), base },
+  );
   const a = predictRows(trainer.mapping(), s.x, 16);
   const mean = featureStats(residual, s.n, 16).mean;
-  assert.ok(a.every((v, i) => Math.abs(v - fitted[i] - mean[i % 16]) < 1e-5), 'base(X) + mean residual at the start');
+  assert.ok(
+    a.every((v, i) => Math.abs(v - fitted[i] - mean[i % 16]) < 1e-5),
+    'base(X) + mean residual at the start',
+  );
   await trainer.dispose();
 });

@@ -14,7 +14,16 @@ import { useWasm } from '../helpers/backend.js';
 
 function data(ids: number, per: number, ds: number, dt: number): { train: PairedData; val: PairedData } {
   const s = makeSynthetic({ identities: ids, perIdentity: per, ds, dt });
-  const all: PairedData = { n: s.n, ds, dt, x: s.x, y: s.y, crops: s.crops, identities: s.items.map((i) => i.identity), paths: s.items.map((i) => i.path) };
+  const all: PairedData = {
+    n: s.n,
+    ds,
+    dt,
+    x: s.x,
+    y: s.y,
+    crops: s.crops,
+    identities: s.items.map((i) => i.identity),
+    paths: s.items.map((i) => i.path),
+  };
   const split = splitForValidation(all, 0.25, 1);
   return { train: subset(all, split.train), val: subset(all, split.val) };
 }
@@ -54,11 +63,21 @@ test('r3an learns: E(G(X)) fits Y on its training pairs far better than at initi
   // A CNN needs far more steps than a unit test can afford to generalise to unseen identities, so this
   // checks fitting (on the training pairs); held-out quality is measured on real faces by the experiments.
   const s = makeSynthetic({ identities: 8, perIdentity: 4, ds: 32, dt: 32 });
-  const all: PairedData = { n: s.n, ds: 32, dt: 32, x: s.x, y: s.y, crops: s.crops, identities: s.items.map((i) => i.identity), paths: s.items.map((i) => i.path) };
+  const all: PairedData = {
+    n: s.n,
+    ds: 32,
+    dt: 32,
+    x: s.x,
+    y: s.y,
+    crops: s.crops,
+    identities: s.items.map((i) => i.identity),
+    paths: s.items.map((i) => i.path),
+  };
   const { before, after, losses } = await run('r3an', { train: all, val: all }, 6, 16);
   assert.ok(after.cosine > before.cosine + 0.3, `cosine ${before.cosine} → ${after.cosine}`);
   assert.ok(after.top1! > before.top1! + 0.2, `top1 ${before.top1} → ${after.top1}`);
-  const first = losses[0], last = losses[losses.length - 1];
+  const first = losses[0],
+    last = losses[losses.length - 1];
   for (const k of ['rec', 'rep', 'reg']) assert.ok(last[k] < first[k], `${k}: ${first[k]} → ${last[k]}`);
   for (const l of losses) for (const [k, v] of Object.entries(l)) assert.ok(Number.isFinite(v), `${k} is ${v}`);
   console.log(`r3an synthetic fit: cosine ${before.cosine.toFixed(3)} → ${after.cosine.toFixed(3)}, top1 ${before.top1} → ${after.top1}`);

@@ -12,83 +12,144 @@ import { GanTrainer, microBatches, type MicroBatch } from '../../src/train/train
 import { useWasm } from '../helpers/backend.js';
 import { mulberry32 } from '../../src/core/rng.js';
 
-const ds = 24, dt = 20;
+const ds = 24,
+  dt = 20;
 
 /** Random features and noise faces: E's gradients on smooth synthetic faces are ill-conditioned at
  * initialisation (TF.js's own wasm and cpu backends differ there by up to 4%), on noise they are not. */
 function randomPairs(n: number): PairedData {
   const rand = mulberry32(17);
-  const x = Float32Array.from({ length: n * ds }, () => rand() * 2 - 1), y = Float32Array.from({ length: n * dt }, () => rand() * 2 - 1);
+  const x = Float32Array.from({ length: n * ds }, () => rand() * 2 - 1),
+    y = Float32Array.from({ length: n * dt }, () => rand() * 2 - 1);
   const crops = Uint8Array.from({ length: n * 56 * 56 * 3 }, () => Math.floor(rand() * 256));
-  return { n, ds, dt, x, y, crops, identities: Array.from({ length: n }, (_, i) => `p${i % 3}`), paths: Array.from({ length: n }, (_, i) => `p${i % 3}/${i}.png`) };
+  return {
+    n,
+    ds,
+    dt,
+    x,
+    y,
+    crops,
+    identities: Array.from({ length: n }, (_, i) => `p${i % 3}`),
+    paths: Array.from({ length: n }, (_, i) => `p${i % 3}/${i}.png`),
+  };
 }
 
-const maxAbs = (a: ArrayLike<number>) => { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i])); return m; };
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i])); return m; };
+const maxAbs = (a: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+};
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
 
 /** The same micro-batch with every input nudged by ±1e-6 relative. */
 function nudged(p: MicroBatch): MicroBatch {
   const nudge = (t: tf.Tensor) => tf.mul(t, tf.add(1, tf.mul(1e-6, tf.sub(tf.randomUniform(t.shape, 0, 2, 'float32', 9).floor(), 0.5))));
-  return { x: nudge(p.x) as tf.Tensor2D, y: p.y, faces: p.faces ? nudge(p.faces) as tf.Tensor4D : undefined, size: p.size };
+  return { x: nudge(p.x) as tf.Tensor2D, y: p.y, faces: p.faces ? (nudge(p.faces) as tf.Tensor4D) : undefined, size: p.size };
 }
 
-test('each training sub-step: onnxruntime gradients and losses equal TF.js within the reference\'s own float noise', async (t) => {
+test("each training sub-step: onnxruntime gradients and losses equal TF.js within the reference's own float noise", async (t) => {
   const ort = await loadOnnxRuntime();
-  if (!ort) { t.skip('onnxruntime-node is not installed'); return; }
+  if (!ort) {
+    t.skip('onnxruntime-node is not installed');
+    return;
+  }
   await useWasm(false); // r3an's fast wasm kernels are checked against this reference elsewhere
   const data = randomPairs(6);
   const trainer = new GanTrainer(makeConfig('r3an', { batchSize: 4, microBatch: 4, seed: 5 }), ds, dt);
-  const runner = new OnnxStepRunner(ort, { g: trainer.nets.generator, d: trainer.nets.discriminator, e: trainer.nets.extractor }, ds, dt, trainer.switches, trainer.cfg.lambda, 1);
+  const runner = new OnnxStepRunner(
+    ort,
+    { g: trainer.nets.generator, d: trainer.nets.discriminator, e: trainer.nets.extractor },
+    ds,
+    dt,
+    trainer.switches,
+    trainer.cfg.lambda,
+    1,
+  );
   const [part] = microBatches([0, 1, 2, 3], data, 4, true);
-  const flat = { x: part.x.dataSync() as Float32Array, y: part.y.dataSync() as Float32Array, faces: part.faces!.dataSync() as Float32Array, size: 4 };
+  const flat = {
+    x: part.x.dataSync() as Float32Array,
+    y: part.y.dataSync() as Float32Array,
+    faces: part.faces!.dataSync() as Float32Array,
+    size: 4,
+  };
   const other = nudged(part);
   for (const kind of ['d', 'g', 'e', 'reg'] as const) {
     const got = await runner.run(kind, flat);
     const grads = (p: MicroBatch) => {
       const terms: Record<string, number> = {};
-      const { grads: g } = tf.variableGrads(() => { const l = trainer.lossTerms(kind, p); for (const [k, v] of Object.entries(l)) terms[k] = v.dataSync()[0]; return trainer.objective(l); }, got.variables);
+      const { grads: g } = tf.variableGrads(() => {
+        const l = trainer.lossTerms(kind, p);
+        for (const [k, v] of Object.entries(l)) terms[k] = v.dataSync()[0];
+        return trainer.objective(l);
+      }, got.variables);
       return { terms, g: got.variables.map((v) => g[v.name].dataSync() as Float32Array) };
     };
-    const ref = grads(part), noise = grads(other);
+    const ref = grads(part),
+      noise = grads(other);
     assert.deepEqual(Object.keys(got.losses).sort(), Object.keys(ref.terms).sort(), `${kind}: loss terms`);
-    for (const [k, v] of Object.entries(ref.terms)) assert.ok(Math.abs(got.losses[k] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `${kind} loss ${k}: tfjs ${v}, onnx ${got.losses[k]}`);
+    for (const [k, v] of Object.entries(ref.terms))
+      assert.ok(Math.abs(got.losses[k] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `${kind} loss ${k}: tfjs ${v}, onnx ${got.losses[k]}`);
     assert.ok(got.variables.length > 0);
     got.variables.forEach((v, i) => {
-      const scale = maxAbs(ref.g[i]), diff = maxDiff(got.grads[i], ref.g[i]), floor = maxDiff(noise.g[i], ref.g[i]);
+      const scale = maxAbs(ref.g[i]),
+        diff = maxDiff(got.grads[i], ref.g[i]),
+        floor = maxDiff(noise.g[i], ref.g[i]);
       // E amplifies rounding differences between backends: TF.js's own wasm and cpu backends differ by
       // several % on some of its gradients at initialisation, and onnxruntime agrees with cpu (each op is
       // pinned at 1e-4 against cpu in onnx-ops.test.ts). Here E's gradients must agree within 15%, which
       // still catches any wiring, scaling or layout error (those are off by 100% or more).
       const rel = kind === 'd' || kind === 'g' ? 2e-3 : 0.15;
-      assert.ok(diff <= rel * scale + 10 * floor + 1e-7, `${kind} ${v.name}: max |onnx − tfjs| ${diff.toExponential(2)}, gradient scale ${scale.toExponential(2)}, reference noise ${floor.toExponential(2)}`);
+      assert.ok(
+        diff <= rel * scale + 10 * floor + 1e-7,
+        `${kind} ${v.name}: max |onnx − tfjs| ${diff.toExponential(2)}, gradient scale ${scale.toExponential(2)}, reference noise ${floor.toExponential(2)}`,
+      );
     });
   }
-  await runner.release(); await trainer.dispose();
+  await runner.release();
+  await trainer.dispose();
 });
 
-const snapshot = (t: GanTrainer) => new Map(Object.values(t.nets).flatMap((m, k) => m.weights.map((w, i) => [`${k}:${i}:${w.originalName}`, Float32Array.from(w.read().dataSync() as Float32Array)] as const)));
+const snapshot = (t: GanTrainer) =>
+  new Map(
+    Object.values(t.nets).flatMap((m, k) =>
+      m.weights.map((w, i) => [`${k}:${i}:${w.originalName}`, Float32Array.from(w.read().dataSync() as Float32Array)] as const),
+    ),
+  );
 
 for (const arch of ['r3an', 'arch4'] as const) {
   test(`a whole ${arch} training step on onnxruntime matches TF.js: losses, updates, batch-norm statistics (micro-batches of 4, 4 and 2: a session run twice, and a second size)`, async (t) => {
     const ort = await loadOnnxRuntime();
-    if (!ort) { t.skip('onnxruntime-node is not installed'); return; }
+    if (!ort) {
+      t.skip('onnxruntime-node is not installed');
+      return;
+    }
     await useWasm(false);
     const data = randomPairs(10);
     const cfg = makeConfig(arch, { batchSize: 10, microBatch: 4, seed: 11 });
-    const ref = new GanTrainer(cfg, ds, dt), fast = new GanTrainer(cfg, ds, dt, { ort, threads: 1 });
+    const ref = new GanTrainer(cfg, ds, dt),
+      fast = new GanTrainer(cfg, ds, dt, { ort, threads: 1 });
     assert.equal(fast.runtime, 'onnxruntime');
     // plain SGD, so that a weight's change is its (noise-limited) gradient, not Adam's ±lr first steps
     for (const tr of [ref, fast]) for (const k of Object.keys(tr.optimizers)) tr.optimizers[k] = tf.train.sgd(1e-3);
     const w0 = snapshot(ref);
     const rows = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-    const a = await ref.step(rows, data), b = await fast.step(rows, data);
+    const a = await ref.step(rows, data),
+      b = await fast.step(rows, data);
     assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
-    for (const k of Object.keys(a)) assert.ok(Math.abs(a[k] - b[k]) <= 1e-3 * Math.max(1, Math.abs(a[k])), `loss ${k}: tfjs ${a[k]} vs onnx ${b[k]}`);
-    const wa = snapshot(ref), wb = snapshot(fast);
+    for (const k of Object.keys(a))
+      assert.ok(Math.abs(a[k] - b[k]) <= 1e-3 * Math.max(1, Math.abs(a[k])), `loss ${k}: tfjs ${a[k]} vs onnx ${b[k]}`);
+    const wa = snapshot(ref),
+      wb = snapshot(fast);
     let moved = 0;
     for (const [name, before] of w0) {
-      const x = wa.get(name)!, y = wb.get(name)!;
-      const change = maxDiff(x, before), diff = maxDiff(x, y);
+      const x = wa.get(name)!,
+        y = wb.get(name)!;
+      const change = maxDiff(x, before),
+        diff = maxDiff(x, y);
       if (change > 0) moved++;
       // moving statistics follow the forward passes: tight; weights follow gradients: D's and G's tight,
       // E's (and G's where the joint step reaches it through E) within E's backend noise
@@ -97,15 +158,23 @@ for (const arch of ['r3an', 'arch4'] as const) {
     }
     assert.ok(moved > w0.size / 2, `${moved} of ${w0.size} weights changed`);
     // the batch-norm recalibration, from the same (fresh) weights, gives the same moving statistics
-    const ref2 = new GanTrainer(cfg, ds, dt), fast2 = new GanTrainer(cfg, ds, dt, { ort, threads: 1 });
-    await ref2.recalibrate(rows, data); await fast2.recalibrate(rows, data);
-    const ra = snapshot(ref2), rb = snapshot(fast2);
+    const ref2 = new GanTrainer(cfg, ds, dt),
+      fast2 = new GanTrainer(cfg, ds, dt, { ort, threads: 1 });
+    await ref2.recalibrate(rows, data);
+    await fast2.recalibrate(rows, data);
+    const ra = snapshot(ref2),
+      rb = snapshot(fast2);
     for (const [name, x] of ra) {
       if (!/moving/.test(name)) continue;
       const diff = maxDiff(x, rb.get(name)!);
-      assert.ok(diff <= 1e-3 * maxAbs(x) + 1e-5, `recalibrated ${name}: max |onnx − tfjs| ${diff.toExponential(2)} of ${maxAbs(x).toExponential(2)}`);
+      assert.ok(
+        diff <= 1e-3 * maxAbs(x) + 1e-5,
+        `recalibrated ${name}: max |onnx − tfjs| ${diff.toExponential(2)} of ${maxAbs(x).toExponential(2)}`,
+      );
     }
-    await ref2.dispose(); await fast2.dispose();
-    await ref.dispose(); await fast.dispose();
+    await ref2.dispose();
+    await fast2.dispose();
+    await ref.dispose();
+    await fast.dispose();
   });
 }

@@ -15,13 +15,17 @@ const d = 16;
 
 /** Rows μ + identity part + noise, the identity parts of varied size (some people "typical"). */
 function faces(ids: number, per: number, seed: number) {
-  const rand = mulberry32(seed), gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const rand = mulberry32(seed),
+    gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
   const mean = Float32Array.from({ length: d }, (_, j) => (j === 0 ? 3 : 0));
-  const y = new Float32Array(ids * per * d), identities: string[] = [];
+  const y = new Float32Array(ids * per * d),
+    identities: string[] = [];
   for (let p = 0; p < ids; p++) {
-    const c = Array.from({ length: d }, () => gauss()), size = 0.3 + 1.5 * rand();
+    const c = Array.from({ length: d }, () => gauss()),
+      size = 0.3 + 1.5 * rand();
     for (let k = 0; k < per; k++) {
-      const r = p * per + k; identities.push(`id${p}`);
+      const r = p * per + k;
+      identities.push(`id${p}`);
       for (let j = 0; j < d; j++) y[r * d + j] = mean[j] + size * c[j] + 0.2 * gauss();
     }
   }
@@ -30,7 +34,9 @@ function faces(ids: number, per: number, seed: number) {
 
 test('withOutputGain computes μ + g·(Ŷ − μ) and leaves gain 1 alone', async () => {
   await useWasm();
-  const inner = tf.sequential({ layers: [tf.layers.dense({ inputShape: [d], units: d, kernelInitializer: 'glorotNormal', biasInitializer: 'ones' })] });
+  const inner = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [d], units: d, kernelInitializer: 'glorotNormal', biasInitializer: 'ones' })],
+  });
   const mean = Float32Array.from({ length: d }, (_, j) => j / d);
   assert.equal(withOutputGain(inner, mean, 1), inner);
   const x = Float32Array.from({ length: 5 * d }, (_, i) => Math.sin(i));
@@ -40,20 +46,33 @@ test('withOutputGain computes μ + g·(Ŷ − μ) and leaves gain 1 alone', asyn
 });
 
 test('quickTop1: a distractor closer than the mate turns a hit into a miss', () => {
-  const t = Float32Array.from([1, 0, 1, 0.1, 0, 1]), ids = ['a', 'a', 'b'];
+  const t = Float32Array.from([1, 0, 1, 0.1, 0, 1]),
+    ids = ['a', 'a', 'b'];
   assert.equal(quickTop1(t, t, 2, ids)!.top1, 1, 'the two images of a find each other');
   assert.equal(quickTop1(t, t, 2, ids, Float32Array.from([1, 0.05]))!.top1, 0);
 });
 
 test('validation picks a gain > 1 for a shrunk mapping (and it scores better) and 1 for an exact one', async () => {
   await useWasm();
-  const v = faces(30, 3, 1), dist = faces(200, 1, 2);
-  const val: PairedData = { n: v.identities.length, ds: d, dt: d, x: v.y, y: v.y, identities: v.identities, paths: v.identities.map((id, i) => `${id}/${i}`) };
-  const identity = tf.sequential({ layers: [tf.layers.dense({ inputShape: [d], units: d, useBias: false, kernelInitializer: 'identity' })] });
+  const v = faces(30, 3, 1),
+    dist = faces(200, 1, 2);
+  const val: PairedData = {
+    n: v.identities.length,
+    ds: d,
+    dt: d,
+    x: v.y,
+    y: v.y,
+    identities: v.identities,
+    paths: v.identities.map((id, i) => `${id}/${i}`),
+  };
+  const identity = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [d], units: d, useBias: false, kernelInitializer: 'identity' })],
+  });
   // shrunk toward the mean by 0.2, as a regression toward a dominant common direction does
   const shrunk = withOutputGain(identity, v.mean, 0.2);
   const ctx = { targetMean: v.mean, distractors: dist.y };
-  const plain = validate(shrunk, val, { ...ctx, gains: [1] }), gained = validate(shrunk, val, { ...ctx, gains: [1, 2, 5, 10] });
+  const plain = validate(shrunk, val, { ...ctx, gains: [1] }),
+    gained = validate(shrunk, val, { ...ctx, gains: [1, 2, 5, 10] });
   assert.ok((gained.gain ?? 1) > 1, `chosen gain ${gained.gain}`);
   assert.ok(gained.top1! > plain.top1!, `top-1 ${gained.top1} at gain ${gained.gain} vs ${plain.top1} at 1`);
   assert.ok(Math.abs(gained.centredCosine! - plain.centredCosine!) < 1e-5, 'a gain does not change the centred cosine');

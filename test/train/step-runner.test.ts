@@ -11,14 +11,26 @@ import { GanTrainer } from '../../src/train/trainers.js';
 import { mulberry32 } from '../../src/core/rng.js';
 import { useWasm } from '../helpers/backend.js';
 
-const ds = 16, dt = 12;
+const ds = 16,
+  dt = 12;
 
 test('held weights: updates reach the variables on flush, an outside assignment wins over the held copy', async (t) => {
   const ort = await loadOnnxRuntime();
-  if (!ort) { t.skip('onnxruntime-node is not installed'); return; }
+  if (!ort) {
+    t.skip('onnxruntime-node is not installed');
+    return;
+  }
   await useWasm(false);
   const trainer = new GanTrainer(makeConfig('r3an', { batchSize: 4, microBatch: 4, seed: 3 }), ds, dt);
-  const runner = new OnnxStepRunner(ort, { g: trainer.nets.generator, d: trainer.nets.discriminator, e: trainer.nets.extractor }, ds, dt, trainer.switches, trainer.cfg.lambda, 1);
+  const runner = new OnnxStepRunner(
+    ort,
+    { g: trainer.nets.generator, d: trainer.nets.discriminator, e: trainer.nets.extractor },
+    ds,
+    dt,
+    trainer.switches,
+    trainer.cfg.lambda,
+    1,
+  );
   const v = trainer.nets.extractor.trainableWeights[0].read() as tf.Variable;
   const [held] = runner.weightArrays([v]);
   assert.deepEqual(held, v.dataSync(), 'read as the variable holds it');
@@ -35,29 +47,44 @@ test('held weights: updates reach the variables on flush, an outside assignment 
   assert.deepEqual(runner.weightArrays([v])[0], restored, 'an outside assignment replaces the unflushed update');
   runner.flush();
   assert.deepEqual(v.dataSync(), restored, 'and a flush does not undo it');
-  await runner.release(); await trainer.dispose();
+  await runner.release();
+  await trainer.dispose();
 });
 
 test('training steps on onnxruntime with array-held Adam leave no tensors behind', async (t) => {
   const ort = await loadOnnxRuntime();
-  if (!ort) { t.skip('onnxruntime-node is not installed'); return; }
+  if (!ort) {
+    t.skip('onnxruntime-node is not installed');
+    return;
+  }
   await useWasm(false);
-  const rand = mulberry32(5), n = 4;
+  const rand = mulberry32(5),
+    n = 4;
   const data = {
-    n, ds, dt, identities: ['a', 'b', 'a', 'b'], paths: ['a/0', 'b/1', 'a/2', 'b/3'],
-    x: Float32Array.from({ length: n * ds }, () => rand() - 0.5), y: Float32Array.from({ length: n * dt }, () => rand() - 0.5),
+    n,
+    ds,
+    dt,
+    identities: ['a', 'b', 'a', 'b'],
+    paths: ['a/0', 'b/1', 'a/2', 'b/3'],
+    x: Float32Array.from({ length: n * ds }, () => rand() - 0.5),
+    y: Float32Array.from({ length: n * dt }, () => rand() - 0.5),
     crops: Uint8Array.from({ length: n * 56 * 56 * 3 }, () => Math.floor(rand() * 256)),
   };
   const trainer = new GanTrainer(makeConfig('r3an', { batchSize: n, microBatch: 2, seed: 3 }), ds, dt, { ort, threads: 1 });
   const rows = [0, 1, 2, 3];
-  const read = () => Object.values(trainer.nets).flatMap((m) => m.weights.map((w) => Float32Array.from(w.read().dataSync() as Float32Array)));
+  const read = () =>
+    Object.values(trainer.nets).flatMap((m) => m.weights.map((w) => Float32Array.from(w.read().dataSync() as Float32Array)));
   await trainer.step(rows, data);
-  const before = read(), tensors = tf.memory().numTensors;
+  const before = read(),
+    tensors = tf.memory().numTensors;
   await trainer.step(rows, data);
   trainer.mapping();
   await trainer.step(rows, data);
   const after = read();
   assert.equal(tf.memory().numTensors, tensors, 'tensors held after three steps and two reads');
-  assert.ok(after.some((a, i) => a.some((x, j) => x !== before[i][j])), 'the networks as read changed with the steps');
+  assert.ok(
+    after.some((a, i) => a.some((x, j) => x !== before[i][j])),
+    'the networks as read changed with the steps',
+  );
   await trainer.dispose();
 });

@@ -3,12 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadOnnxRuntime } from '../../src/backend/onnxruntime.js';
-import { encodeOnnxModel } from '../../src/io/onnx-proto.js';
-import { Tape } from '../../src/train/onnx/tape.js';
+import { encodeOnnxModel } from '../../src/onnx/proto.js';
+import { Tape } from '../../src/onnx/tape.js';
 
 test('graph outputs: computed values renamed in place, inputs, initializers and repeats through Identity', async (t) => {
   const ort = await loadOnnxRuntime();
-  if (!ort) { t.skip('onnxruntime-node is not installed'); return; }
+  if (!ort) {
+    t.skip('onnxruntime-node is not installed');
+    return;
+  }
   const tape = new Tape();
   const x = tape.input('x', [3]);
   const doubled = tape.op('Add', [x, x], [3]);
@@ -19,7 +22,13 @@ test('graph outputs: computed values renamed in place, inputs, initializers and 
   tape.output(x, 'x_out');
   tape.output(tape.floats('c', [2], [7, 8]), 'constant');
   const g = tape.graph('outputs');
-  assert.deepEqual(g.nodes.filter((n) => n.op === 'Identity').map((n) => n.outputs[0]).sort(), ['constant', 'doubled_again', 'x_out']);
+  assert.deepEqual(
+    g.nodes
+      .filter((n) => n.op === 'Identity')
+      .map((n) => n.outputs[0])
+      .sort(),
+    ['constant', 'doubled_again', 'x_out'],
+  );
   assert.ok(g.nodes.some((n) => n.op === 'Add' && n.outputs[0] === 'doubled' && !n.inputs.includes('doubled')));
   assert.ok(g.nodes.some((n) => n.op === 'Add' && n.inputs[0] === 'doubled' && n.outputs[0] === 'plus_one'));
   const session = await ort.InferenceSession.create(encodeOnnxModel(g));

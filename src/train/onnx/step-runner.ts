@@ -7,13 +7,18 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceSession } from 'onnxruntime-node';
 import { FACE_SIZE } from '../../core/face-size.js';
-import type { LossSwitches } from '../presets.js';
+import type { LossSwitches } from '../architectures.js';
 import { buildSubStep, INPUT_FACES, INPUT_X, INPUT_Y, type StepNets, type StepPlan, type SubStep } from './step-graphs.js';
 
 type Ort = typeof import('onnxruntime-node');
 
 /** One micro-batch as flat rows: x (n, ds), y (n, dt), faces NHWC (n, 56, 56, 3) in [-1, 1]. */
-export interface MicroBatchData { x: Float32Array; y: Float32Array; faces?: Float32Array; size: number }
+export interface MicroBatchData {
+  x: Float32Array;
+  y: Float32Array;
+  faces?: Float32Array;
+  size: number;
+}
 
 export interface SubStepResult {
   /** loss sums over the micro-batch, by key ('d', 'rec', 'adv', 'rep', 'reg') */
@@ -23,10 +28,20 @@ export interface SubStepResult {
   variables: tf.Variable[];
 }
 
-interface LayerVariable { read(): tf.Variable }
-interface BatchNormLayer { momentum: number; movingMean: LayerVariable; movingVariance: LayerVariable }
+interface LayerVariable {
+  read(): tf.Variable;
+}
+interface BatchNormLayer {
+  momentum: number;
+  movingMean: LayerVariable;
+  movingVariance: LayerVariable;
+}
 /** A variable's values as an array; `dataId` tells whether the variable was assigned since. */
-interface HeldWeight { data: Float32Array; dataId: object; updated: boolean }
+interface HeldWeight {
+  data: Float32Array;
+  dataId: object;
+  updated: boolean;
+}
 const dataIdOf = (v: tf.Variable) => v.dataId as object;
 
 export class OnnxStepRunner {
@@ -34,8 +49,13 @@ export class OnnxStepRunner {
   private readonly held = new Map<tf.Variable, HeldWeight>();
 
   constructor(
-    private readonly ort: Ort, private readonly nets: StepNets, private readonly ds: number, private readonly dt: number,
-    private readonly switches: LossSwitches, private readonly lambda: { rec: number; adv: number }, private readonly threads: number,
+    private readonly ort: Ort,
+    private readonly nets: StepNets,
+    private readonly ds: number,
+    private readonly dt: number,
+    private readonly switches: LossSwitches,
+    private readonly lambda: { rec: number; adv: number },
+    private readonly threads: number,
   ) {}
 
   private session(kind: SubStep, n: number) {
@@ -45,7 +65,9 @@ export class OnnxStepRunner {
       s = (async () => {
         const plan = buildSubStep(kind, this.nets, n, this.ds, this.dt, this.switches, this.lambda);
         const session = await this.ort.InferenceSession.create(plan.bytes, {
-          executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...(this.threads > 0 ? { intraOpNumThreads: this.threads } : {}),
+          executionProviders: ['cpu'],
+          graphOptimizationLevel: 'all',
+          ...(this.threads > 0 ? { intraOpNumThreads: this.threads } : {}),
         });
         return { session, plan };
       })();
@@ -65,7 +87,9 @@ export class OnnxStepRunner {
       feeds[INPUT_FACES] = new T('float32', part.faces, [part.size, FACE_SIZE, FACE_SIZE, 3]);
     }
     const weights = this.weightArrays(plan.weights.map((w) => w.variable));
-    plan.weights.forEach((w, i) => { feeds[w.input] = new T('float32', weights[i], w.variable.shape); });
+    plan.weights.forEach((w, i) => {
+      feeds[w.input] = new T('float32', weights[i], w.variable.shape);
+    });
     const out = await session.run(feeds);
     for (const b of plan.batchNorms) {
       const layer = b.layer as unknown as BatchNormLayer;

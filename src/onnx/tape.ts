@@ -2,11 +2,14 @@
 // nodes and records how to emit its gradient nodes, so one training sub-step (forward, loss,
 // backward) becomes a single graph that onnxruntime runs with its own multi-threaded kernels.
 // Shapes are static (one graph per micro-batch size): every value's shape is known when emitted.
-import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor, OnnxValue } from '../../io/onnx-proto.js';
+import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor, OnnxValue } from './proto.js';
 
 export type Shape = number[];
 
-interface Recorded { out: string; backward: (grad: string) => void }
+interface Recorded {
+  out: string;
+  backward: (grad: string) => void;
+}
 
 export class Tape {
   readonly nodes: OnnxNode[] = [];
@@ -20,7 +23,9 @@ export class Tape {
   private readonly grads = new Map<string, string>();
   private n = 0;
 
-  private fresh(base: string): string { return `${base.replace(/[^A-Za-z0-9_]/g, '_')}__${this.n++}`; }
+  private fresh(base: string): string {
+    return `${base.replace(/[^A-Za-z0-9_]/g, '_')}__${this.n++}`;
+  }
 
   shape(v: string): Shape {
     const s = this.shapes.get(v);
@@ -47,7 +52,9 @@ export class Tape {
     this.shapes.set(name, dims);
     return name;
   }
-  scalar(v: number): string { return this.floats('c', [], [v]); }
+  scalar(v: number): string {
+    return this.floats('c', [], [v]);
+  }
   ints(base: string, values: number[]): string {
     const name = this.fresh(base);
     this.initializers.push({ name, dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
@@ -63,7 +70,9 @@ export class Tape {
     return out;
   }
 
-  requiresGrad(v: string): boolean { return this.needsGrad.has(v); }
+  requiresGrad(v: string): boolean {
+    return this.needsGrad.has(v);
+  }
 
   /** Marks `out` as differentiable when any of `inputs` is, and keeps its backward function. */
   record(inputs: string[], out: string, backward: (grad: string) => void): void {
@@ -104,7 +113,8 @@ export class Tape {
    */
   graph(name: string): OnnxGraph {
     const produced = new Set(this.nodes.flatMap((n) => n.outputs));
-    const rename = new Map<string, string>(), identities: OnnxNode[] = [];
+    const rename = new Map<string, string>(),
+      identities: OnnxNode[] = [];
     for (const [v, out] of this.outputValues) {
       if (produced.has(v) && !rename.has(v)) rename.set(v, out);
       else identities.push({ op: 'Identity', inputs: [rename.get(v) ?? v], outputs: [out], name: out });

@@ -2,17 +2,28 @@
 // weights are graph inputs in TF.js's own layout (fed from the variables every run) and transposed
 // to ONNX's inside the graph, so their gradients come out in TF.js's layout too.
 import type * as tf from '@tensorflow/tfjs';
-import { convTransposePads, inputShapeOf, pair, samePads, walkModel, type Container } from '../../mapper/onnx-export.js';
+import { convTransposePads, inputShapeOf, pair, samePads, walkModel, type Container } from './tfjs-layers.js';
 import * as op from './ops.js';
 import type { Tape } from './tape.js';
 
 type Layer = tf.layers.Layer;
-interface LayerVariable { read(): tf.Variable; shape: number[] }
+interface LayerVariable {
+  read(): tf.Variable;
+  shape: number[];
+}
 
 /** A weight fed to the graph: the variable, its graph input, and whether its gradient is an output. */
-export interface WeightInput { input: string; variable: tf.Variable; trainable: boolean }
+export interface WeightInput {
+  input: string;
+  variable: tf.Variable;
+  trainable: boolean;
+}
 /** A batch-norm application whose batch statistics the graph outputs, in forward order. */
-export interface BatchNormUse { layer: Layer; mean: string; variance: string }
+export interface BatchNormUse {
+  layer: Layer;
+  mean: string;
+  variance: string;
+}
 
 export class NetworkEmitter {
   readonly weights: WeightInput[] = [];
@@ -20,7 +31,10 @@ export class NetworkEmitter {
   private readonly byVariable = new Map<tf.Variable, string>();
 
   /** `train`: the models whose trainable weights get gradients in this graph. */
-  constructor(readonly t: Tape, private readonly train: Set<tf.LayersModel>) {}
+  constructor(
+    readonly t: Tape,
+    private readonly train: Set<tf.LayersModel>,
+  ) {}
 
   private weight(lv: LayerVariable, trainable: boolean): string {
     const v = lv.read();
@@ -40,36 +54,45 @@ export class NetworkEmitter {
     const trainable = this.train.has(model);
     const cnhw = t4(this.t, x) && channelsOuterFits(model);
     const input = cnhw ? op.transpose(this.t, x, [1, 0, 2, 3]) : x;
-    return walkModel(model as unknown as Layer & Container, input, (layer, inputs) => (cnhw ? this.layerCnhw(layer, inputs, trainable) : this.layer(layer, inputs, trainable)));
+    return walkModel(model as unknown as Layer & Container, input, (layer, inputs) =>
+      cnhw ? this.layerCnhw(layer, inputs, trainable) : this.layer(layer, inputs, trainable),
+    );
   }
 
   /** The layers channelsOuterFits admits, on (C, N, H, W) maps. */
   private layerCnhw(layer: Layer, inputs: string[], trainable: boolean): string {
-    const t = this.t, c = layer.getConfig() as Record<string, unknown>;
+    const t = this.t,
+      c = layer.getConfig() as Record<string, unknown>;
     const ws = (layer as unknown as { weights: LayerVariable[] }).weights;
     const w = (i: number) => this.weight(ws[i], trainable);
     const x = inputs[0];
     switch (layer.getClassName()) {
       case 'Conv2D': {
-        const [cin] = t.shape(x), cout = Number(c.filters);
+        const [cin] = t.shape(x),
+          cout = Number(c.filters);
         let y = op.pointwiseCnhw(t, x, op.reshape(t, w(0), [cin, cout]));
         if (c.useBias) y = op.add(t, y, op.reshape(t, w(1), [cout, 1, 1, 1]));
         return this.activation(y, c.activation, layer.name);
       }
       case 'DepthwiseConv2D': {
-        const [, , h, wd] = t.shape(x), k = pair(c.kernelSize), s = pair(c.strides ?? 1);
+        const [, , h, wd] = t.shape(x),
+          k = pair(c.kernelSize),
+          s = pair(c.strides ?? 1);
         const pads = c.padding === 'same' ? samePads(h, wd, k, s) : [0, 0, 0, 0];
         // [k, k, C, 1] → (C, 1, k, k)
         let y = op.depthwiseCnhw(t, x, op.transpose(t, w(0), [2, 3, 0, 1]), { stride: s, pads });
         if (c.useBias) y = op.add(t, y, op.reshape(t, w(1), [t.shape(x)[0], 1, 1, 1]));
         return this.activation(y, c.activation, layer.name);
       }
-      case 'BatchNormalization': return this.batchNorm(layer, x, w(0), w(1), 0);
-      case 'GlobalAveragePooling2D': return op.transpose(t, op.globalAveragePool(t, x), [1, 0]); // (C, N) → (N, C)
+      case 'BatchNormalization':
+        return this.batchNorm(layer, x, w(0), w(1), 0);
+      case 'GlobalAveragePooling2D':
+        return op.transpose(t, op.globalAveragePool(t, x), [1, 0]); // (C, N) → (N, C)
       case 'Dense':
         if (!t4(t, x)) return this.layer(layer, inputs, trainable);
         throw new Error(`training graph: ${layer.name} (Dense) on a map; pool it first`);
-      default: return this.layer(layer, inputs, trainable); // layout-free: ReLU, Add, Activation
+      default:
+        return this.layer(layer, inputs, trainable); // layout-free: ReLU, Add, Activation
     }
   }
 
@@ -82,11 +105,13 @@ export class NetworkEmitter {
   }
 
   private layer(layer: Layer, inputs: string[], trainable: boolean): string {
-    const t = this.t, c = layer.getConfig() as Record<string, unknown>;
+    const t = this.t,
+      c = layer.getConfig() as Record<string, unknown>;
     const ws = (layer as unknown as { weights: LayerVariable[] }).weights;
     const w = (i: number) => this.weight(ws[i], trainable);
     const x = inputs[0];
-    const k = pair(c.kernelSize), s = pair(c.strides ?? 1);
+    const k = pair(c.kernelSize),
+      s = pair(c.strides ?? 1);
     const cls = layer.getClassName();
     switch (cls) {
       case 'Reshape': {
@@ -126,20 +151,30 @@ export class NetworkEmitter {
         const bias = c.useBias ? w(1) : undefined;
         return this.activation(op.conv(t, x, kernel, { stride: s, pads }, depthwise ? cin : 1, bias), c.activation, layer.name);
       }
-      case 'BatchNormalization': return this.batchNorm(layer, x, w(0), w(1), 1);
-      case 'ReLU': return op.relu(t, x, (c.maxValue as number | null | undefined) ?? undefined);
-      case 'LeakyReLU': return op.leakyRelu(t, x, Number(c.alpha ?? 0.3));
-      case 'Activation': return this.activation(x, c.activation, layer.name);
-      case 'Add': return inputs.slice(1).reduce((acc, y) => op.add(t, acc, y), x);
-      case 'GlobalAveragePooling2D': return op.globalAveragePool(t, x);
+      case 'BatchNormalization':
+        return this.batchNorm(layer, x, w(0), w(1), 1);
+      case 'ReLU':
+        return op.relu(t, x, (c.maxValue as number | null | undefined) ?? undefined);
+      case 'LeakyReLU':
+        return op.leakyRelu(t, x, Number(c.alpha ?? 0.3));
+      case 'Activation':
+        return this.activation(x, c.activation, layer.name);
+      case 'Add':
+        return inputs.slice(1).reduce((acc, y) => op.add(t, acc, y), x);
+      case 'GlobalAveragePooling2D':
+        return op.globalAveragePool(t, x);
       case 'Flatten': {
         const s4 = t.shape(x);
         if (s4.length !== 4) return x;
         // TF.js flattens NHWC
         return op.reshape(t, op.transpose(t, x, [0, 2, 3, 1]), [s4[0], s4[1] * s4[2] * s4[3]]);
       }
-      case 'Dense': return this.activation(op.dense(t, x, w(0), c.useBias ? w(1) : undefined), c.activation, layer.name);
-      default: throw new Error(`training graph: layer ${layer.name} (${cls}) is not supported (input shape ${JSON.stringify(inputShapeOf(layer))})`);
+      case 'Dense':
+        return this.activation(op.dense(t, x, w(0), c.useBias ? w(1) : undefined), c.activation, layer.name);
+      default:
+        throw new Error(
+          `training graph: layer ${layer.name} (${cls}) is not supported (input shape ${JSON.stringify(inputShapeOf(layer))})`,
+        );
     }
   }
 
