@@ -126,7 +126,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     if (r.missing) console.error(`${r.missing} pairs left out: an image has no feature (no face found)`);
   }
   const p: Protocol<object> = PROTOCOLS[protocol];
-  const result = p.run(input);
+  const result = await p.run(input);
   for (const line of p.describe(result)) console.log(line);
   writeJson(values, { protocol, ...result, space: d.space });
 }

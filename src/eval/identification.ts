@@ -4,7 +4,7 @@
 // mate). Cross-model: probes are (mapped) source features, gallery and distractors target features.
 import { gatherRows, groupRows } from '../features/rows.js';
 import { l2NormalizeRows } from './similarity.js';
-import { topKSimilarities } from './topk.js';
+import { topKSimilarities, type TopKOptions } from './topk.js';
 
 export interface IdentificationInput {
   /** probe features, one row per image (source or mapped space) */
@@ -45,7 +45,7 @@ export function assertIdentifiable(identities: string[]): void {
     );
 }
 
-export function identificationWithDistractors(input: IdentificationInput): IdentificationResult {
+export async function identificationWithDistractors(input: IdentificationInput, opts: TopKOptions = {}): Promise<IdentificationResult> {
   const { dim, identities } = input;
   const maxRank = input.maxRank ?? 10;
   const n = identities.length;
@@ -68,7 +68,7 @@ export function identificationWithDistractors(input: IdentificationInput): Ident
   const k = Math.min(maxRank, nd);
   // The k highest distractor similarities per probe decide every rank ≤ k.
   const probeMat = gatherRows(P, dim, probeRows);
-  const top = nd > 0 ? topKSimilarities(probeMat, D, dim, k) : undefined;
+  const top = nd > 0 ? await topKSimilarities(probeMat, D, dim, k, opts) : undefined;
   const hits = new Array<number>(maxRank).fill(0);
   let pairs = 0;
   probeRows.forEach((j, pi) => {
@@ -94,13 +94,14 @@ export function identificationWithDistractors(input: IdentificationInput): Ident
  * K = maxRank + (largest identity size), all different-identity entries scoring ≥ the mate are in the
  * list whenever there are fewer than maxRank of them.
  */
-export function closedSetIdentification(
+export async function closedSetIdentification(
   probes: Float32Array,
   gallery: Float32Array,
   identities: string[],
   dim: number,
   maxRank = 10,
-): IdentificationResult {
+  opts: TopKOptions = {},
+): Promise<IdentificationResult> {
   assertFinite(probes, 'probes');
   assertFinite(gallery, 'gallery');
   assertIdentifiable(identities);
@@ -114,7 +115,7 @@ export function closedSetIdentification(
     .sort((a, b) => a - b);
   const n = identities.length;
   const k = Math.min(n, maxRank + Math.max(0, ...[...byId.values()].map((r) => r.length)));
-  const top = topKSimilarities(gatherRows(P, dim, probeRows), G, dim, k);
+  const top = await topKSimilarities(gatherRows(P, dim, probeRows), G, dim, k, opts);
   const hits = new Array<number>(maxRank).fill(0);
   let pairs = 0;
   probeRows.forEach((j, pi) => {

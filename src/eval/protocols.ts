@@ -29,7 +29,7 @@ export interface VerificationEval {
 export interface Protocol<R> {
   /** one line for help texts */
   summary: string;
-  run(input: ProtocolInput): R;
+  run(input: ProtocolInput): Promise<R>;
   /** the result as console lines */
   describe(result: R): string[];
 }
@@ -39,10 +39,10 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}`;
 const identification: Protocol<IdentificationEval> = {
   summary:
     'MegaFace-style identification: every ordered (gallery, probe) pair of an identity, the mate hidden among the distractors; CMC to rank 10',
-  run: ({ probes, gallery, identities, dim, distractors }) =>
+  run: async ({ probes, gallery, identities, dim, distractors }) =>
     distractors && distractors.length > 0
-      ? { ...identificationWithDistractors({ probes, gallery, identities, distractors, dim }), protocol: 'distractors' }
-      : { ...closedSetIdentification(probes, gallery, identities, dim), protocol: 'closed-set' },
+      ? { ...(await identificationWithDistractors({ probes, gallery, identities, distractors, dim })), protocol: 'distractors' }
+      : { ...(await closedSetIdentification(probes, gallery, identities, dim)), protocol: 'closed-set' },
   describe: (r) => [
     `identification (${r.protocol === 'distractors' ? `${r.distractors} distractors` : "other identities' gallery images as distractors"}): rank-1 ${pct(r.rank1)}% over ${r.pairs} probe/mate pairs`,
     `CMC: ${r.cmc.map((c, k) => `r${k + 1} ${pct(c)}`).join('  ')}`,
@@ -51,7 +51,7 @@ const identification: Protocol<IdentificationEval> = {
 
 const verification: Protocol<VerificationEval> = {
   summary: 'verification: ROC, TAR at FAR 1e-1…1e-4 and 10-fold accuracy (threshold chosen on 9 folds, applied to the 10th)',
-  run: ({ probes, gallery, identities, dim, pairs, seed }) => {
+  run: async ({ probes, gallery, identities, dim, pairs, seed }) => {
     const scored = scorePairs(probes, gallery, dim, pairs ?? samplePairs(identities, seed ?? 1));
     return { pairs: scored.length, accuracy: kFoldAccuracy(scored), tarAtFar: tarAtFar(scored), roc: rocSample(roc(scored)) };
   },

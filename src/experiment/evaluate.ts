@@ -22,14 +22,14 @@ export interface SpaceEvalInput {
   seed: number;
 }
 
-export function evaluateSpace(input: SpaceEvalInput): SpaceEval {
+export async function evaluateSpace(input: SpaceEvalInput): Promise<SpaceEval> {
   const { probes, gallery, dim } = input;
   const {
     accuracy: { mean, std },
     ...verification
-  } = PROTOCOLS.verification.run(input);
+  } = await PROTOCOLS.verification.run(input);
   return {
-    identification: PROTOCOLS.identification.run(input),
+    identification: await PROTOCOLS.identification.run(input),
     verification: { ...verification, accuracy: { mean, std } },
     ...(input.crossModel ? { cosine: meanRowCosine(probes, gallery, dim) } : {}),
   };

@@ -182,7 +182,7 @@ function cached<T>(file: string, key: string): T | undefined {
 }
 
 /** Self-model evaluation: probes and gallery from the same model. */
-export function evaluateSelf(ws: Workspace, model: string, seed: number): SpaceEval {
+export async function evaluateSelf(ws: Workspace, model: string, seed: number): Promise<SpaceEval> {
   const file = ws.selfEval(model);
   const test = openPart(ws, model, 'test'),
     distractors = openPart(ws, model, 'distractors');
@@ -190,7 +190,7 @@ export function evaluateSelf(ws: Workspace, model: string, seed: number): SpaceE
   const hit = cached<SpaceEval>(file, key);
   if (hit) return hit;
   const rows = test.rows();
-  const result = evaluateSpace({
+  const result = await evaluateSpace({
     probes: rows,
     gallery: rows,
     identities: test.items.map((i) => i.identity),
@@ -218,7 +218,7 @@ export async function evaluateMapped(ws: Workspace, source: string, target: stri
   try {
     const rows = pairRowsByPath(src.items, tgt.items);
     const probes = mapRows(mapper.mapping, gatherRows(src.rows(), src.dim, rows.a), src.dim, tgt.dim, true);
-    const result = evaluateSpace({
+    const result = await evaluateSpace({
       probes,
       gallery: gatherRows(tgt.rows(), tgt.dim, rows.b),
       identities: rows.b.map((r) => tgt.items[r].identity),

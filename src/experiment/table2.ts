@@ -69,7 +69,7 @@ export async function runTable2(spec: Table2Spec, hooks: StageHooks): Promise<Ta
     const { pairs, missing } = readLfwPairs(spec.pairs, items);
     const scored = scorePairs(x, x, set.dim, pairs);
     const k = kFoldAccuracy(scored);
-    const ident = closedSetIdentification(
+    const ident = await closedSetIdentification(
       x,
       x,
       items.map((i) => i.identity),

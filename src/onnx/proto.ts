@@ -71,6 +71,8 @@ export interface OnnxTensor {
 export interface OnnxValue {
   name: string;
   dims: (number | string)[];
+  /** element type (default float) */
+  type?: 'float' | 'int64';
 }
 export interface OnnxGraph {
   name: string;
@@ -130,7 +132,7 @@ function valueInfo(v: OnnxValue): Writer {
     shape.message(1, dim);
   }
   const tt = new Writer();
-  tt.int(1, FLOAT);
+  tt.int(1, v.type === 'int64' ? INT64 : FLOAT);
   tt.message(2, shape);
   const type = new Writer();
   type.message(1, tt);

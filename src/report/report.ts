@@ -186,12 +186,12 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
       const srcD = new Float32Array(0); // no source-space distractors: self-source uses the closed set
       push(
         `${srcId} (self, closed set)`,
-        evaluateSpace({ probes: X, gallery: X, identities, distractors: srcD, dim: ds, crossModel: false, seed }),
+        await evaluateSpace({ probes: X, gallery: X, identities, distractors: srcD, dim: ds, crossModel: false, seed }),
       );
-      push(`${tgtId} (self)`, evaluateSpace({ probes: Y, gallery: Y, identities, distractors: D, dim: dt, crossModel: false, seed }));
+      push(`${tgtId} (self)`, await evaluateSpace({ probes: Y, gallery: Y, identities, distractors: D, dim: dt, crossModel: false, seed }));
       push(
         `${archLabel(arch)} ${srcId}→${tgtId}`,
-        evaluateSpace({ probes: M, gallery: Y, identities, distractors: D, dim: dt, crossModel: true, seed }),
+        await evaluateSpace({ probes: M, gallery: Y, identities, distractors: D, dim: dt, crossModel: true, seed }),
       );
     }
     const cmcSize = await renderChartPng(cmcSpec(series), file(REPORT_FILES.cmc));

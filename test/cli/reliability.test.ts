@@ -133,7 +133,7 @@ test('3. the wasm worker file lives in a private mkdtemp directory, removed on e
   }
 });
 
-test('4. a diverged mapper: training fails, map and eval refuse non-finite output', () => {
+test('4. a diverged mapper: training fails, map and eval refuse non-finite output', async () => {
   const f = fixture();
   const bad = r3an([
     'train',
@@ -166,13 +166,13 @@ test('4. a diverged mapper: training fails, map and eval refuse non-finite outpu
   assert.notEqual(ev.code, 0);
   assert.match(ev.stderr, /non-finite|NaN/);
   const x = new Float32Array([NaN, 0, 1, 0, 0, 1, 1, 0]);
-  assert.throws(() => closedSetIdentification(x, x, ['a', 'a', 'b', 'b'], 2), /non-finite/);
+  await assert.rejects(() => closedSetIdentification(x, x, ['a', 'a', 'b', 'b'], 2), /non-finite/);
 });
 
-test('5. missing identities: identification and verification refuse', () => {
+test('5. missing identities: identification and verification refuse', async () => {
   const x = new Float32Array([1, 0, 0.9, 0.1, 0, 1, 0.1, 0.9]);
-  assert.throws(() => closedSetIdentification(x, x, ['', '', '', ''], 2), /at least 2 identities/);
-  assert.throws(
+  await assert.rejects(() => closedSetIdentification(x, x, ['', '', '', ''], 2), /at least 2 identities/);
+  await assert.rejects(
     () => identificationWithDistractors({ probes: x, gallery: x, identities: ['a', 'a', '', ''], distractors: x, dim: 2 }),
     /at least 2 identities/,
   );

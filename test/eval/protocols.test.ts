@@ -5,6 +5,7 @@ import { closedSetIdentification, identificationWithDistractors } from '../../sr
 import { gatherRows } from '../../src/features/rows.js';
 import { bestThreshold, kFoldAccuracy, roc, tarAtFar, scorePairs, type ScoredPair } from '../../src/eval/verification.js';
 import { topKSimilarities } from '../../src/eval/topk.js';
+import { loadOnnxRuntime } from '../../src/backend/onnxruntime.js';
 import { l2NormalizeRows } from '../../src/eval/similarity.js';
 import { mulberry32, shuffled } from '../../src/core/rng.js';
 import { useWasm } from '../helpers/backend.js';
@@ -47,7 +48,7 @@ test('identification: the fast chunked search agrees with the slow reference on 
     D = randomRows(700, dim, 3);
   // make mates related so ranks spread over 1..10 and beyond
   for (let i = 0; i < 60; i++) for (let k = 0; k < dim; k++) G[i * dim + k] = 0.3 * G[i * dim + k] + P[(i % 15) * dim + k];
-  const fast = identificationWithDistractors({ probes: P, gallery: G, identities: ids, distractors: D, dim, maxRank: 10 });
+  const fast = await identificationWithDistractors({ probes: P, gallery: G, identities: ids, distractors: D, dim, maxRank: 10 });
   const slow = slowIdentification(P, l2NormalizeRows(G, dim), ids, D, dim, 10);
   assert.equal(fast.pairs, slow.pairs);
   fast.cmc.forEach((c, r) => assert.ok(Math.abs(c - slow.cmc[r]) < 1e-9, `rank ${r + 1}: ${c} vs ${slow.cmc[r]}`));
@@ -71,7 +72,7 @@ test("closed-set identification agrees with the slow reference (other identities
       G[i * dim + k] = 0.9 * G[i * dim + k] + C[c * dim + k];
     }
   }
-  const fast = closedSetIdentification(P, G, ids, dim);
+  const fast = await closedSetIdentification(P, G, ids, dim);
   const Gn = l2NormalizeRows(G, dim);
   const hits = new Array(10).fill(0);
   let pairs = 0;
@@ -108,10 +109,10 @@ test('identification: identical features give rank-1 = 1; permuted labels fall t
   for (let i = 0; i < n; i++)
     for (let k = 0; k < dim; k++) F[i * dim + k] = centers[Math.floor(i / 4) * dim + k] + 0.2 * noise[i * dim + k];
   const D = randomRows(2000, dim, 11);
-  const same = identificationWithDistractors({ probes: F, gallery: F, identities: ids, distractors: D, dim });
+  const same = await identificationWithDistractors({ probes: F, gallery: F, identities: ids, distractors: D, dim });
   assert.equal(same.pairs, 50 * 4 * 3);
   assert.ok(same.rank1 > 0.99, `rank1 ${same.rank1}`);
-  const permuted = identificationWithDistractors({ probes: F, gallery: F, identities: shuffled(ids, 5), distractors: D, dim });
+  const permuted = await identificationWithDistractors({ probes: F, gallery: F, identities: shuffled(ids, 5), distractors: D, dim });
   assert.ok(permuted.rank1 < 0.05, `permuted rank1 ${permuted.rank1}`);
 });
 
@@ -120,7 +121,7 @@ test('identification: a tiny hand-computed example', async () => {
   // 2-d: person a has images at 0° and 10°, b at 90° and 100°; one distractor at 5°.
   const v = (deg: number) => [Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180)];
   const F = Float32Array.from([...v(0), ...v(10), ...v(90), ...v(100)]);
-  const r = identificationWithDistractors({
+  const r = await identificationWithDistractors({
     probes: F,
     gallery: F,
     identities: ['a', 'a', 'b', 'b'],
@@ -137,9 +138,23 @@ test('top-k merge across chunks equals one big search', async () => {
   await useWasm();
   const P = randomRows(37, 8, 1),
     S = randomRows(1000, 8, 2);
-  const a = topKSimilarities(P, S, 8, 5, { probeChunk: 10, setChunk: 97 });
-  const b = topKSimilarities(P, S, 8, 5, { probeChunk: 100, setChunk: 5000 });
+  const a = await topKSimilarities(P, S, 8, 5, { probeChunk: 10, setChunk: 97 });
+  const b = await topKSimilarities(P, S, 8, 5, { probeChunk: 100, setChunk: 5000 });
   assert.deepEqual(Array.from(a.indices), Array.from(b.indices));
+});
+
+test('top-k on onnxruntime (Gemm + TopK) equals the TF.js search', async (t) => {
+  if (!(await loadOnnxRuntime())) {
+    t.skip('onnxruntime-node is not installed');
+    return;
+  }
+  await useWasm();
+  const P = randomRows(70, 24, 7),
+    S = randomRows(3000, 24, 8);
+  const ref = await topKSimilarities(P, S, 24, 10, { runtime: 'tfjs', setChunk: 700 });
+  const got = await topKSimilarities(P, S, 24, 10, { runtime: 'onnx', setChunk: 700, probeChunk: 32, threads: 1 });
+  assert.deepEqual(Array.from(got.indices), Array.from(ref.indices));
+  got.values.forEach((v, i) => assert.ok(Math.abs(v - ref.values[i]) < 1e-5, `value ${i}: ${v} vs ${ref.values[i]}`));
 });
 
 test('verification: ROC, TAR@FAR and 10-fold accuracy on hand-made scores', () => {
