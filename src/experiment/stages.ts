@@ -1,5 +1,5 @@
 // The stages of an experiment, each cached in the workspace and resumable: extract → split → train → evaluate.
-import { isClosedForm } from '../train/architectures.js';
+import { AUTO_FAMILIES, isClosedForm } from '../train/architectures.js';
 import fs from 'node:fs';
 import { extractFeatures } from '../faces/extract.js';
 import { listDataset, type DatasetOptions } from '../faces/dataset.js';
@@ -171,6 +171,8 @@ export async function ensureMapper(
     resume,
     runtime,
     events: hooks.trainEvents?.(label, config),
+    // auto compares this experiment's finished columns instead of training them again
+    ...(config.arch === 'auto' ? { candidates: Object.fromEntries(AUTO_FAMILIES.map((a) => [a, ws.mapper(source, target, a)])) } : {}),
   });
   return r.manifest;
 }

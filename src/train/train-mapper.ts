@@ -12,7 +12,16 @@ import { gatherRows } from '../features/rows.js';
 import { CHECKPOINT_DIR, readCheckpointState, restoreCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
 import { makeConfig, RIDGE_GRID, type TrainConfig } from './config.js';
 import { pairFeatureSets, splitForValidation, subset, type PairedData } from './paired-data.js';
-import { ARCHITECTURES, AUTO_FAMILIES, isClosedForm, isGanArch, isResidual, needsCrops, type ClosedFormArch } from './architectures.js';
+import {
+  ARCHITECTURES,
+  AUTO_FAMILIES,
+  isClosedForm,
+  isGanArch,
+  isResidual,
+  needsCrops,
+  type Arch,
+  type ClosedFormArch,
+} from './architectures.js';
 import { fitProcrustes } from '../nn/procrustes.js';
 import { loadMapper } from '../mapper/mapper.js';
 import { createTrainer, type TrainerRuntime } from './trainers.js';
@@ -40,6 +49,11 @@ export interface TrainRequest {
   /** onnxruntime for the GAN architectures' steps (default: TF.js) */
   runtime?: TrainerRuntime;
   events?: TrainEvents;
+  /**
+   * `auto` only: finished mappers trained on the same source and target sets (an experiment's other
+   * columns), compared as they are instead of training those families again
+   */
+  candidates?: Partial<Record<Arch, string>>;
 }
 
 export interface TrainResult {
@@ -373,6 +387,18 @@ async function trainAuto(req: TrainRequest): Promise<TrainResult> {
   const t0 = Date.now();
   const results: { arch: string; dir: string; val?: ValidationMetrics; seconds: number }[] = [];
   for (const arch of AUTO_FAMILIES) {
+    const given = req.candidates?.[arch];
+    if (given && fs.existsSync(path.join(given, MAPPER_JSON)) && readMapperManifest(given).training.finished) {
+      const manifest = readMapperManifest(given);
+      log(`auto: ${arch}: comparing the finished ${given}`);
+      results.push({
+        arch,
+        dir: given,
+        ...(manifest.metrics ? { val: manifest.metrics.val } : {}),
+        seconds: manifest.history.at(-1)?.seconds ?? 0,
+      });
+      continue;
+    }
     const left = cfg.timeMinutes != null ? cfg.timeMinutes - (Date.now() - t0) / 60_000 : undefined;
     const gan = isGanArch(arch);
     // the networks share what time is left equally

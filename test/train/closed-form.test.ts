@@ -1,6 +1,7 @@
 // Orthogonal Procrustes and `--arch auto` on cases whose right answer is known.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fitProcrustes } from '../../src/nn/procrustes.js';
 import { writeFeatureSet, type FeatureItem } from '../../src/features/feature-set.js';
@@ -112,6 +113,21 @@ test('--arch auto compares ridge, Procrustes and FC on validation and keeps Proc
   const a = predictRows(top.mapping, s.x, s.d),
     b = predictRows(cand.mapping, s.x, s.d);
   assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-6));
+
+  // given finished candidates (an experiment's other columns), auto compares them instead of training again
+  const again = path.join(dir, 'auto-given');
+  const given = { linear: path.join(out, 'candidates', 'linear'), procrustes: path.join(out, 'candidates', 'procrustes') };
+  const r2 = await trainMapper({
+    source: path.join(dir, 's'),
+    target: path.join(dir, 't'),
+    out: again,
+    config: makeConfig('auto', { epochs: 5, batchSize: 16, microBatch: 16, valFraction: 0.3 }),
+    backend: 'test',
+    candidates: given,
+  });
+  assert.equal(r2.manifest.selection!.chosen, 'procrustes');
+  assert.ok(!fs.existsSync(path.join(again, 'candidates', 'procrustes')), 'a given candidate is not trained again');
+  assert.ok(fs.existsSync(path.join(again, 'candidates', 'fc')), 'families not given are trained');
 });
 
 test('R³AN-res starts exactly at its frozen ridge base (zero-initialised head)', async () => {
