@@ -1,32 +1,22 @@
-// Losses, each returned as a SUM over the samples given, so micro-batches add up to a batch mean
-// once divided by the batch size (see gradient-accumulation.ts).
+// The schedule's loss parts (schedule.ts) in TF.js, each a SUM over the samples given, so micro-batches
+// add up to a batch mean once divided by the batch size (see gradient-accumulation.ts). The onnxruntime
+// graphs emit the same parts with onnx/ops.ts (sumSoftplus, sumSquaredDifference).
 import * as tf from '@tensorflow/tfjs';
-
-/**
- * The weight of a sub-step's loss term in the objective it minimises: λRec and λAdv in the G step;
- * every other term alone in its step, weight 1 (its own Adam would cancel any constant weight).
- */
-export function termWeight(key: string, lambda: { rec: number; adv: number }): number {
-  return key === 'rec' ? lambda.rec : key === 'adv' ? lambda.adv : 1;
-}
+import { FACE_SIZE } from '../core/face-size.js';
+import type { LossPart, Value } from './schedule.js';
 
 /** Σ_i ||a_i − b_i||²: the paper's feature L2 (for unit vectors, ||a−b||² = 2 − 2·cos). */
 export function featureL2Sum(a: tf.Tensor2D, b: tf.Tensor2D): tf.Scalar {
   return tf.sum(tf.squaredDifference(a, b));
 }
 
-/** Σ_i mean_pixels (I_i − Î_i)²: pixel L2, per image averaged over its 56·56·3 values. */
-export function imageL2Sum(a: tf.Tensor4D, b: tf.Tensor4D): tf.Scalar {
-  const perImage = a.shape[1]! * a.shape[2]! * a.shape[3]!;
-  return tf.div(tf.sum(tf.squaredDifference(a, b)), perImage);
-}
-
-/** Discriminator: Σ −log D(I) − log(1 − D(G(X))) with D = sigmoid(logit). */
-export function discriminatorLossSum(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
-  return tf.add(tf.sum(tf.softplus(tf.neg(realLogits))), tf.sum(tf.softplus(fakeLogits)));
-}
-
-/** Generator's adversarial loss, non-saturating: Σ −log D(G(X)) (see README, "Reading L_Adv"). */
-export function adversarialLossSum(fakeLogits: tf.Tensor): tf.Scalar {
-  return tf.sum(tf.softplus(tf.neg(fakeLogits)));
+/** One loss part's sum, with `value` evaluating the part's operands. */
+export function lossPartSum(part: LossPart, value: (v: Value) => tf.Tensor): tf.Scalar {
+  if (part.op === 'softplus') {
+    const z = value(part.of);
+    return tf.sum(tf.softplus(part.sign === 1 ? z : tf.neg(z)));
+  }
+  const sum = tf.sum(tf.squaredDifference(value(part.a), value(part.b))) as tf.Scalar;
+  // per image: averaged over its 56·56·3 pixel values
+  return part.perImage ? tf.div(sum, 3 * FACE_SIZE * FACE_SIZE) : sum;
 }

@@ -12,13 +12,13 @@ import { buildMlp } from '../nn/mlp.js';
 import type { TrainConfig } from './config.js';
 import { accumulateAndApply, applyGradientSums, trainableVariables, type ParamGroup } from './gradient-accumulation.js';
 import { ArrayAdam, arrayKernels, isArrayAdam } from './array-adam.js';
-import { adversarialLossSum, discriminatorLossSum, featureL2Sum, imageL2Sum, termWeight } from './losses.js';
+import { featureL2Sum, lossPartSum } from './losses.js';
+import { inputsOf, SCHEDULE, subStep, termWeight, valueKey, type NetId, type TrainStep, type Value } from './schedule.js';
 import type { PairedData } from './paired-data.js';
 import { gatherRows } from '../features/rows.js';
 import { ARCHITECTURES, isGanArch, isResidual, lossSwitches, type LossSwitches } from './architectures.js';
 import type { Ort } from '../backend/onnxruntime.js';
 import { OnnxStepRunner, type MicroBatchData } from './onnx/step-runner.js';
-import type { SubStep } from './onnx/step-graphs.js';
 
 export interface Trainer {
   /** every network whose weights a checkpoint must hold (reading it brings their variables up to date) */
@@ -54,6 +54,11 @@ export interface MicroBatch {
   y: tf.Tensor2D;
   faces?: tf.Tensor4D;
   size: number;
+}
+
+/** Whether any step that runs under these switches reads the face crops. */
+function readsFaces(switches: LossSwitches): boolean {
+  return SCHEDULE.some((st) => inputsOf(st.terms(switches)).has('faces'));
 }
 
 /** The batch's rows cut into micro-batches of flat arrays (faces NHWC, uint8 [0,255] → [-1,1], the generator's tanh range). */
@@ -98,7 +103,7 @@ export class GanTrainer implements Trainer {
   private composedGenerator?: tf.LayersModel;
   private readonly onnx?: OnnxStepRunner;
   /** each sub-step's parameter groups: which optimiser (looked up at each step) updates which variables */
-  private readonly groupNames: Record<Exclude<SubStep, 'stats'>, { optimizer: string; names: Set<string> }[]>;
+  private readonly groupNames: Record<TrainStep, { optimizer: string; names: Set<string> }[]>;
   readonly runtime: string;
 
   /** `stats`: what the networks' inputs and targets were standardised with (the exported models undo it) */
@@ -132,15 +137,17 @@ export class GanTrainer implements Trainer {
       regE: adam(cfg.lr.e),
     };
     const names = (...nets: tf.LayersModel[]) => new Set(trainableVariables(...nets).map((v) => v.name));
-    this.groupNames = {
-      d: [{ optimizer: 'd', names: names(this.d) }],
-      g: [{ optimizer: 'g', names: names(this.g) }],
-      e: [{ optimizer: 'e', names: names(this.e) }],
-      reg: [
-        { optimizer: 'regG', names: names(this.g) },
-        { optimizer: 'regE', names: names(this.e) },
-      ],
-    };
+    // each network a step trains is one parameter group; a step training several (the joint step) keeps
+    // an Adam state per network (regG, regE), each at that network's rate and betas
+    this.groupNames = Object.fromEntries(
+      SCHEDULE.map((st) => [
+        st.kind,
+        st.trains.map((id) => ({
+          optimizer: st.trains.length === 1 ? st.kind : `${st.kind}${id.toUpperCase()}`,
+          names: names(this.net(id)),
+        })),
+      ]),
+    ) as Record<TrainStep, { optimizer: string; names: Set<string> }[]>;
     if (rt.ort)
       this.onnx = new OnnxStepRunner(rt.ort, { g: this.g, d: this.d, e: this.e }, ds, dt, this.switches, cfg.lambda, rt.threads ?? 0);
     this.runtime = this.onnx ? 'onnxruntime' : 'tfjs';
@@ -162,12 +169,11 @@ export class GanTrainer implements Trainer {
     data: PairedData,
     switches: LossSwitches,
   ): Promise<Record<string, number>> {
-    const { recAdv, recL2, rep, reg } = switches;
-    const parts = microBatchData(rows, data, this.cfg.microBatch, recAdv || recL2 || rep);
+    const parts = microBatchData(rows, data, this.cfg.microBatch, readsFaces(switches));
     const n = rows.length;
     const out: Record<string, number> = {};
     const kernels = arrayKernels();
-    const sub = async (kind: Exclude<SubStep, 'stats'>) => {
+    const sub = async (kind: TrainStep) => {
       let sums: Float32Array[] = [],
         vars: tf.Variable[] = [];
       const losses: Record<string, number> = {};
@@ -191,38 +197,40 @@ export class GanTrainer implements Trainer {
       }
       for (const [k, v] of Object.entries(losses)) out[k] = v / n;
     };
-    if (recAdv) await sub('d');
-    if (recAdv || recL2) {
-      await sub('g');
-      out.g = ['rec', 'adv'].filter((k) => k in out).reduce((sum, k) => sum + termWeight(k, this.cfg.lambda) * out[k], 0);
-    }
-    if (rep) await sub('e');
-    if (reg) await sub('reg');
+    for (const st of SCHEDULE) if (st.terms(switches).length) await sub(st.kind);
+    this.reportG(out);
     return out;
   }
 
   /**
-   * One sub-step's losses on a micro-batch in TF.js (sums over its samples, keyed as the onnxruntime
-   * graphs key them; 'reg' already weighted by λReg). Gradients are taken w.r.t. the sub-step's own
-   * networks only, so in the D step G needs no detaching.
+   * One sub-step's loss terms (schedule.ts) on a micro-batch in TF.js: sums over its samples, keyed as
+   * the onnxruntime graphs key them, each network application computed once. Gradients are taken
+   * w.r.t. the sub-step's own networks only, so in the D step G needs no detaching.
    */
-  lossTerms(kind: Exclude<SubStep, 'stats'>, p: MicroBatch): Record<string, tf.Scalar> {
-    const { recAdv, recL2 } = this.switches;
-    switch (kind) {
-      case 'd':
-        return { d: discriminatorLossSum(train(this.d, p.faces!), train(this.d, train(this.g, p.x))) };
-      case 'g': {
-        const fake = train(this.g, p.x) as tf.Tensor4D;
-        return {
-          ...(recL2 ? { rec: imageL2Sum(p.faces!, fake) } : {}),
-          ...(recAdv ? { adv: adversarialLossSum(train(this.d, fake)) } : {}),
-        };
-      }
-      case 'e':
-        return { rep: featureL2Sum(p.y, train(this.e, p.faces!) as tf.Tensor2D) };
-      case 'reg':
-        return { reg: featureL2Sum(p.y, train(this.e, train(this.g, p.x)) as tf.Tensor2D) };
-    }
+  lossTerms(kind: TrainStep, p: MicroBatch, switches: LossSwitches = this.switches): Record<string, tf.Scalar> {
+    const memo = new Map<string, tf.Tensor>();
+    const value = (v: Value): tf.Tensor => {
+      if (typeof v === 'string') return v === 'x' ? p.x : v === 'y' ? p.y : p.faces!;
+      const key = valueKey(v);
+      let out = memo.get(key);
+      if (!out) memo.set(key, (out = train(this.net(v.net), value(v.of))));
+      return out;
+    };
+    return Object.fromEntries(
+      subStep(kind)
+        .terms(switches)
+        .map((term) => [term.key, term.parts.map((q) => lossPartSum(q, value)).reduce((a, b) => tf.add(a, b))]),
+    );
+  }
+
+  private net(id: NetId): tf.LayersModel {
+    return id === 'g' ? this.g : id === 'd' ? this.d : this.e;
+  }
+
+  /** The G step's reported objective: λRec·rec + λAdv·adv. */
+  private reportG(out: Record<string, number>): void {
+    const keys = ['rec', 'adv'].filter((k) => k in out);
+    if (keys.length) out.g = keys.reduce((sum, k) => sum + termWeight(k, this.cfg.lambda) * out[k], 0);
   }
 
   /** The objective a sub-step minimises from its loss terms: λRec·rec + λAdv·adv in the G step, the single term otherwise. */
@@ -234,45 +242,31 @@ export class GanTrainer implements Trainer {
   }
 
   /** A sub-step's parameter groups with their current optimisers. */
-  private groups(kind: Exclude<SubStep, 'stats'>): ParamGroup[] {
+  private groups(kind: TrainStep): ParamGroup[] {
     return this.groupNames[kind].map((g) => ({ optimizer: this.optimizers[g.optimizer], names: g.names }));
   }
 
   /** The variables a sub-step trains. */
-  private trained(kind: Exclude<SubStep, 'stats'>): tf.Variable[] {
-    switch (kind) {
-      case 'd':
-        return trainableVariables(this.d);
-      case 'g':
-        return trainableVariables(this.g);
-      case 'e':
-        return trainableVariables(this.e);
-      case 'reg':
-        return trainableVariables(this.g, this.e);
-    }
+  private trained(kind: TrainStep): tf.Variable[] {
+    return trainableVariables(...subStep(kind).trains.map((id) => this.net(id)));
   }
 
   private stepTfjs(rows: number[], data: PairedData, switches: LossSwitches): Record<string, number> {
-    const { recAdv, recL2, rep, reg } = switches;
-    const parts = microBatches(rows, data, this.cfg.microBatch, recAdv || recL2 || rep);
+    const parts = microBatches(rows, data, this.cfg.microBatch, readsFaces(switches));
     const n = rows.length;
     const out: Record<string, number> = {};
-    const sub = (kind: Exclude<SubStep, 'stats'>) => {
-      const vars = this.trained(kind);
+    const sub = (kind: TrainStep) => {
       const sums: Record<string, number> = {};
-      const mean = accumulateAndApply(this.groups(kind), vars, parts, n, (p) => {
-        const terms = this.lossTerms(kind, p);
+      accumulateAndApply(this.groups(kind), this.trained(kind), parts, n, (p) => {
+        const terms = this.lossTerms(kind, p, switches);
         for (const [k, v] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + v.dataSync()[0];
         return this.objective(terms);
       });
       for (const [k, v] of Object.entries(sums)) out[k] = v / n;
-      return mean;
     };
     try {
-      if (recAdv) sub('d');
-      if (recAdv || recL2) out.g = sub('g');
-      if (rep) sub('e');
-      if (reg) sub('reg');
+      for (const st of SCHEDULE) if (st.terms(switches).length) sub(st.kind);
+      this.reportG(out);
     } finally {
       disposeParts(parts);
     }

@@ -1,16 +1,16 @@
-// The R³AN training sub-steps (paper, Optimization slide; trainers.ts runs the same on TF.js) as ONNX
+// The R³AN training sub-steps of schedule.ts (trainers.ts evaluates the same terms on TF.js) as ONNX
 // graphs: inputs are a micro-batch and every weight the step reads; outputs are the loss sums, the
 // gradients of the step's trainable weights and the batch statistics of every batch norm it applies.
 import type * as tf from '@tensorflow/tfjs';
 import { encodeOnnxModel } from '../../onnx/proto.js';
 import { FACE_SIZE } from '../../core/face-size.js';
 import type { LossSwitches } from '../architectures.js';
-import { termWeight } from '../losses.js';
+import { inputsOf, subStep, termWeight, valueKey, type LossPart, type TrainStep, type Value } from '../schedule.js';
 import { add, sumSoftplus, sumSquaredDifference } from '../../onnx/ops.js';
 import { NetworkEmitter, type BatchNormUse, type WeightInput } from '../../onnx/networks.js';
 import { Tape } from '../../onnx/tape.js';
 
-export type SubStep = 'd' | 'g' | 'e' | 'reg' | 'stats';
+export type SubStep = TrainStep | 'stats';
 
 export interface StepNets {
   g: tf.LayersModel;
@@ -50,44 +50,33 @@ export function buildSubStep(
   lambda: { rec: number; adv: number },
 ): StepPlan {
   const t = new Tape();
-  const trained = new Set<tf.LayersModel>(
-    kind === 'd' ? [nets.d] : kind === 'g' ? [nets.g] : kind === 'e' ? [nets.e] : kind === 'reg' ? [nets.g, nets.e] : [],
-  );
-  const net = new NetworkEmitter(t, trained);
-  const usesFaces = kind === 'd' || kind === 'e' || (kind === 'g' && switches.recL2);
-  const usesY = kind === 'e' || kind === 'reg';
-  const x = kind === 'e' ? '' : t.input(INPUT_X, [n, ds]);
-  const y = usesY ? t.input(INPUT_Y, [n, dt]) : '';
-  const faces = usesFaces
+  const spec = kind === 'stats' ? undefined : subStep(kind);
+  const terms = spec ? spec.terms(switches) : [];
+  const reads = spec ? inputsOf(terms) : new Set(['x']);
+  const net = new NetworkEmitter(t, new Set((spec?.trains ?? []).map((id) => nets[id])));
+  const x = reads.has('x') ? t.input(INPUT_X, [n, ds]) : '';
+  const y = reads.has('y') ? t.input(INPUT_Y, [n, dt]) : '';
+  const faces = reads.has('faces')
     ? t.op('Transpose', [t.input(INPUT_FACES, [n, FACE_SIZE, FACE_SIZE, 3])], [n, 3, FACE_SIZE, FACE_SIZE], 'faces_nchw', {
         perm: [0, 3, 1, 2],
       })
     : '';
-  const losses: [string, string][] = []; // value, reported key
-  switch (kind) {
-    case 'd': {
-      const fake = net.apply(nets.g, x);
-      const real = net.apply(nets.d, faces),
-        fakeLogit = net.apply(nets.d, fake);
-      losses.push([add(t, sumSoftplus(t, real, -1), sumSoftplus(t, fakeLogit, 1)), 'd']);
-      break;
-    }
-    case 'g': {
-      const fake = net.apply(nets.g, x);
-      if (switches.recL2) losses.push([sumSquaredDifference(t, fake, faces, 1 / (3 * FACE_SIZE * FACE_SIZE)), 'rec']);
-      if (switches.recAdv) losses.push([sumSoftplus(t, net.apply(nets.d, fake), -1), 'adv']);
-      break;
-    }
-    case 'e':
-      losses.push([sumSquaredDifference(t, net.apply(nets.e, faces), y), 'rep']);
-      break;
-    case 'reg':
-      losses.push([sumSquaredDifference(t, net.apply(nets.e, net.apply(nets.g, x)), y), 'reg']);
-      break;
-    case 'stats':
-      net.apply(nets.e, net.apply(nets.g, x));
-      break;
-  }
+  // each network application once per graph, as the TF.js engine evaluates them (trainers.ts)
+  const memo = new Map<string, string>();
+  const value = (v: Value): string => {
+    if (typeof v === 'string') return v === 'x' ? x : v === 'y' ? y : faces;
+    const key = valueKey(v);
+    let out = memo.get(key);
+    if (out == null) memo.set(key, (out = net.apply(nets[v.net], value(v.of))));
+    return out;
+  };
+  const part = (q: LossPart) =>
+    q.op === 'softplus'
+      ? sumSoftplus(t, value(q.of), q.sign)
+      : sumSquaredDifference(t, value(q.a), value(q.b), q.perImage ? 1 / (3 * FACE_SIZE * FACE_SIZE) : 1);
+  const losses: [string, string][] = terms.map((term) => [term.parts.map(part).reduce((a, b) => add(t, a, b)), term.key]);
+  // forward only: E(G(X)) for the batch-norm recalibration
+  if (kind === 'stats') value({ net: 'e', of: { net: 'g', of: 'x' } });
   t.backward(losses.map(([v, key]) => [v, termWeight(key, lambda)]));
   const lossOutputs: Record<string, string> = {};
   losses.forEach(([v, key]) => {
