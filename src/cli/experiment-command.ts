@@ -46,6 +46,9 @@ table3: every row of the paper's Table 3 (${TABLE3_ROWS.join(', ')}) on one mode
   --fc-epochs N      epochs for the FC baseline (default ${DEFAULT_FC_EPOCHS})
   --features-from FS[,FS…]   feature sets already extracted from the same dataset (e.g. all of it):
                      the rows of the images this experiment lists are taken from them, not re-extracted
+  --train-extra FS[,FS…]   more training data: feature sets (any dataset, labelled or not) whose rows
+                     join the training parts of their model, except rows of test or distractor
+                     identities (by name) and images this experiment already lists; evaluation is unchanged
   --batch N, --micro-batch N   as for r3an train
 ${DATASET_HELP}
 ${BACKEND_HELP}
@@ -127,6 +130,7 @@ export async function experimentCommand(argv: string[]): Promise<void> {
     time: { type: 'string' },
     pretrain: { type: 'string' },
     'features-from': { type: 'string' },
+    'train-extra': { type: 'string' },
     batch: { type: 'string' },
     'micro-batch': { type: 'string' },
     'pairs-only': { type: 'boolean' },
@@ -202,6 +206,7 @@ export async function experimentCommand(argv: string[]): Promise<void> {
     runtime: { ort: backend.ort, threads: backend.threads },
     command: `r3an experiment ${argv.join(' ')}`,
     ...(values['features-from'] ? { featuresFrom: String(values['features-from']).split(',') } : {}),
+    ...(values['train-extra'] ? { trainExtra: String(values['train-extra']).split(',') } : {}),
   };
   const hooks = consoleHooks();
   const results = await runExperiment(spec, hooks);

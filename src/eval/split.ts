@@ -11,6 +11,8 @@ export interface IdentitySplit {
   train: string[];
   test: string[];
   distractors: string[];
+  /** feature sets whose rows (other than the test and distractor identities') were added to training */
+  trainExtra?: string[];
 }
 
 export type SplitPart = 'train' | 'test' | 'distractors';

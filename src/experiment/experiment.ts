@@ -2,6 +2,7 @@
 // ordered model pair, evaluate on the held-out identities, write results as JSON and markdown.
 // Every stage is cached in the workspace, so a rerun (or a resumed, interrupted run) redoes nothing.
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { FeatureSet } from '../features/feature-set.js';
 import { isGanArch, type Arch } from '../train/architectures.js';
 import type { SpaceEval } from './evaluate.js';
 import type { ArchResult, ExperimentResults, ExperimentSpec } from './results.js';
@@ -28,11 +29,17 @@ export async function runExperiment(spec: ExperimentSpec, hooks: StageHooks): Pr
     }
   };
 
-  const sets = [];
+  const sets: FeatureSet[] = [];
   for (const m of spec.models)
     sets.push(await timed('extract', () => ensureFeatures(ws, m, spec.data, spec.dataset, hooks, true, spec.featuresFrom)));
-  const split = ensureSplit(ws, sets, spec.testFraction, spec.seed, hooks);
+  const extra = (spec.trainExtra ?? []).map((d) => FeatureSet.open(d));
+  const split = ensureSplit(ws, sets, spec.testFraction, spec.seed, hooks, extra);
   const count = (part: 'train' | 'test' | 'distractors') => openPart(ws, spec.models[0], part).count;
+  // rows of the training part that came from the extra sets (their dataset root differs or the path is not listed)
+  const extraRows = () => {
+    const listed = new Set(sets[0].items.map((i) => i.path));
+    return openPart(ws, spec.models[0], 'train').items.filter((i) => !listed.has(i.path)).length;
+  };
 
   const self: Record<string, SpaceEval> = {};
   for (const m of spec.models) self[m] = await timed('evaluate', () => evaluateSelf(ws, m, spec.seed));
@@ -69,9 +76,10 @@ export async function runExperiment(spec: ExperimentSpec, hooks: StageHooks): Pr
       trainIdentities: split.train.length,
       testIdentities: split.test.length,
       distractorIdentities: split.distractors.length,
-      trainImages: count('train'),
+      trainImages: split.trainExtra ? count('train') - extraRows() : count('train'),
       testImages: count('test'),
       distractorImages: count('distractors'),
+      ...(split.trainExtra ? { trainExtra: { sets: split.trainExtra, trainRows: count('train') } } : {}),
     },
     backend: spec.backend,
     configs: Object.fromEntries(spec.archs.map((a) => [a, spec.configs[a]])),

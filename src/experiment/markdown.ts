@@ -21,6 +21,9 @@ export function experimentSetup(r: ExperimentResults): string {
       : `${s.distractorImages} distractors (the single-image identities)`;
   return [
     `Data: \`${r.data}\`; identity-disjoint split (seed ${s.seed}): ${s.trainIdentities} training identities (${s.trainImages} images), ${s.testIdentities} test identities (${s.testImages} images), ${protocol}.`,
+    s.trainExtra
+      ? `Extra training data: the training parts hold ${s.trainExtra.trainRows} rows in all, adding those of ${s.trainExtra.sets.map((d) => `\`${d}\``).join(', ')} that are not of a test or distractor identity.`
+      : '',
     `Identification: MegaFace-style rank-1 (%) over every ordered (gallery, probe) pair of a test identity's images. Verification: 10-fold accuracy (%) over all same-identity test pairs and as many random different-identity pairs.`,
     `Models: ${r.models.map((m) => `${m.id} (${m.dim}-d, ${m.images} images, ${m.skipped} skipped)`).join('; ')}. Backend: ${r.backend}.`,
     r.command ? `Command: \`${r.command}\`` : '',

@@ -26,6 +26,8 @@ export interface ExperimentSpec {
   command?: string;
   /** larger extractions of the same dataset whose rows are reused (see ensureFeatures) */
   featuresFrom?: string[];
+  /** feature sets whose rows (not of test or distractor identities) join the training parts */
+  trainExtra?: string[];
 }
 
 export interface ArchResult {
@@ -51,6 +53,8 @@ export interface ExperimentResults {
     trainImages: number;
     testImages: number;
     distractorImages: number;
+    /** the extra training sets and how many rows the training part holds in all (extras included) */
+    trainExtra?: { sets: string[]; trainRows: number };
   };
   backend: string;
   configs: Record<string, TrainConfig>;

@@ -1,11 +1,12 @@
 // The stages of an experiment, each cached in the workspace and resumable: extract → split → train → evaluate.
 import { AUTO_FAMILIES, isClosedForm } from '../train/architectures.js';
 import fs from 'node:fs';
+import path from 'node:path';
 import { extractFeatures } from '../faces/extract.js';
 import { listDataset, type DatasetOptions } from '../faces/dataset.js';
 import { zooEntry } from '../faces/zoo.js';
 import { FeatureSet, isOriginal } from '../features/feature-set.js';
-import { writeFeatureSubset } from '../features/subset.js';
+import { writeFeatureSubset, writeFeatureUnion } from '../features/subset.js';
 import { gatherRows, pairRowsByPath } from '../features/rows.js';
 import { splitIdentities, splitRows, type IdentitySplit, type SplitPart } from '../eval/split.js';
 import { writeJsonAtomic } from '../io/atomic.js';
@@ -94,7 +95,20 @@ export async function ensureFeatures(
  * The identity split over the images every model found a face in, and each model's parts as feature
  * sets. A split file made with another seed or fraction is refused rather than silently replaced.
  */
-export function ensureSplit(ws: Workspace, sets: FeatureSet[], testFraction: number, seed: number, hooks: StageHooks): IdentitySplit {
+/**
+ * The identity-disjoint split and each model's parts. `extra`: feature sets of more images (another
+ * dataset, the rest of this one, label-free faces), matched to the models by id; their rows join the
+ * training part unless their identity is a test or distractor identity or their image is already listed.
+ */
+export function ensureSplit(
+  ws: Workspace,
+  sets: FeatureSet[],
+  testFraction: number,
+  seed: number,
+  hooks: StageHooks,
+  extra: FeatureSet[] = [],
+): IdentitySplit {
+  const extraDirs = extra.map((e) => path.resolve(e.dir));
   const common = sets
     .map((s) => new Set(s.items.filter(isOriginal).map((i) => i.path)))
     .reduce((a, b) => new Set([...a].filter((p) => b.has(p))));
@@ -106,12 +120,20 @@ export function ensureSplit(ws: Workspace, sets: FeatureSet[], testFraction: num
         `${ws.splitFile}: made with seed ${split.seed}, test fraction ${split.testFraction}; this run asks for ${seed}, ${testFraction} (use another --out)`,
       );
     }
+    if (JSON.stringify(split.trainExtra ?? []) !== JSON.stringify(extraDirs)) {
+      throw new Error(
+        `${ws.splitFile}: made with training extras [${(split.trainExtra ?? []).join(', ')}]; this run asks for [${extraDirs.join(', ')}] (use another --out)`,
+      );
+    }
   } else {
-    split = splitIdentities(
-      sets[0].items.filter((i) => common.has(i.path)),
-      testFraction,
-      seed,
-    );
+    split = {
+      ...splitIdentities(
+        sets[0].items.filter((i) => common.has(i.path)),
+        testFraction,
+        seed,
+      ),
+      ...(extraDirs.length ? { trainExtra: extraDirs } : {}),
+    };
     writeJsonAtomic(ws.splitFile, split);
   }
   hooks.log(
@@ -124,7 +146,24 @@ export function ensureSplit(ws: Workspace, sets: FeatureSet[], testFraction: num
       if (fs.existsSync(dir)) continue;
       // the test and distractor parts hold original rows only; training may use mirrored and augmented ones
       const keep = rows[part].filter((r) => common.has(set.items[r].path) && (part === 'train' || isOriginal(set.items[r])));
-      writeFeatureSubset(set, keep, dir);
+      const more = part === 'train' ? extra.filter((e) => e.model.id === set.model.id) : [];
+      if (!more.length) {
+        writeFeatureSubset(set, keep, dir);
+        continue;
+      }
+      const heldOut = new Set([...split.test, ...split.distractors]);
+      const listed = new Set(set.items.map((i) => i.path));
+      const parts = [
+        { set, rows: keep },
+        ...more.map((e) => ({ set: e, rows: e.items.flatMap((it, r) => (heldOut.has(it.identity) || listed.has(it.path) ? [] : [r])) })),
+      ];
+      const crops = writeFeatureUnion(parts, dir);
+      hooks.log(
+        `split ${set.model.id}: training part = ${keep.length} rows + ${parts
+          .slice(1)
+          .map((p) => `${p.rows.length} from ${p.set.dir}`)
+          .join(' + ')} (test and distractor identities left out)${crops || !set.hasCrops ? '' : '; without crops: an extra set has none'}`,
+      );
     }
   }
   return split;

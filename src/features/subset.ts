@@ -1,5 +1,6 @@
-// A new feature set holding some rows of another (same lineage, crops carried along).
-import { FeatureSet, writeFeatureSet } from './feature-set.js';
+// A new feature set holding some rows of another (same lineage, crops carried along), or of several
+// sets of one embedding space.
+import { assertSameSpace, FeatureSet, writeFeatureSet } from './feature-set.js';
 import { gatherRows } from './rows.js';
 import { FACE_SIZE } from '../core/face-size.js';
 
@@ -20,4 +21,42 @@ export function writeFeatureSubset(
     ...(set.manifest.dataset ? { dataset: set.manifest.dataset } : {}),
     ...(skipped?.length ? { skipped } : {}),
   });
+}
+
+/**
+ * A new feature set of the given rows of several sets of one space (in order). Crops are carried only
+ * when every set has them. Returns whether crops were carried.
+ */
+export function writeFeatureUnion(parts: { set: FeatureSet; rows: readonly number[] }[], dir: string): boolean {
+  const first = parts[0].set;
+  for (const p of parts.slice(1)) assertSameSpace(p.set.model, first.model, `${p.set.dir} vs ${first.dir}`);
+  const withCrops = parts.every((p) => p.set.hasCrops);
+  const cropLen = FACE_SIZE * FACE_SIZE * 3;
+  const concat = <T extends Float32Array | Uint8Array>(arrays: T[], make: (n: number) => T): T => {
+    const out = make(arrays.reduce((n, a) => n + a.length, 0));
+    let o = 0;
+    for (const a of arrays) {
+      out.set(a, o);
+      o += a.length;
+    }
+    return out;
+  };
+  writeFeatureSet(dir, {
+    model: first.model,
+    items: parts.flatMap((p) => p.rows.map((r) => p.set.items[r])),
+    features: concat(
+      parts.map((p) => gatherRows(p.set.rows(), p.set.dim, p.rows)),
+      (n) => new Float32Array(n),
+    ),
+    ...(withCrops
+      ? {
+          crops: concat(
+            parts.map((p) => gatherRows(p.set.crops(), cropLen, p.rows)),
+            (n) => new Uint8Array(n),
+          ),
+        }
+      : {}),
+    ...(first.manifest.dataset ? { dataset: first.manifest.dataset } : {}),
+  });
+  return withCrops;
 }

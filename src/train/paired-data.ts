@@ -111,13 +111,14 @@ export function subset(d: PairedData, rows: number[]): PairedData {
 export function splitForValidation(d: PairedData, fraction: number, seed: number): { train: number[]; val: number[] } {
   const all = Array.from({ length: d.n }, (_, i) => i);
   if (fraction <= 0) return { train: all, val: [] };
-  const labelled = d.identities.every((s) => s !== '');
+  // labelled rows are held out by identity; unlabelled ones (label-free extra data) only ever train
+  const labelled = d.identities.some((s) => s !== '');
   // the hold-out is chosen, and measured, on original rows only: augmented copies of a held-out
   // person's images are neither trained on nor validated on (copies of one image are near-duplicates)
   const orig = (i: number) => d.original?.[i] ?? true;
   if (labelled) {
     const counts = new Map<string, number>();
-    for (const i of all) if (orig(i)) counts.set(d.identities[i], (counts.get(d.identities[i]) ?? 0) + 1);
+    for (const i of all) if (orig(i) && d.identities[i] !== '') counts.set(d.identities[i], (counts.get(d.identities[i]) ?? 0) + 1);
     const originals = [...counts.values()].reduce((a, b) => a + b, 0);
     const held = new Set<string>();
     let count = 0;
