@@ -5,11 +5,17 @@
 // installed). `map` runs on TF.js in wasm/cpu configurations and on onnxruntime in onnx-N ones, checked
 // there against TF.js. onnx-N configurations also measure the ceiling: onnxruntime's rate on one large
 // dense matrix product with N threads, the most any of these networks' layers could reach here.
+// onnx-N configurations are also timed against the PyTorch yardstick (--yardstick DIR, default
+// ../shared/yardsticks/pytorch, its 'fast' variant on the same threads and batches) where python3 has
+// torch, and the ratios printed (goal: training ≤ 1.0× PyTorch's time, map ≥ 1.0× its rate).
 // Usage: node dist/bench/bench.js [--iters N] [--dim D] [--configs onnx-2,wasm-2,cpu] [--batches 64] [--map-batch 256] [--skip-train]
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { initBackend } from '../src/backend/backend.js';
 import { makeConfig } from '../src/train/config.js';
 import { GanTrainer } from '../src/train/trainers.js';
@@ -27,7 +33,9 @@ const USAGE = `usage: node dist/bench/bench.js [options]
   --map-batch N       features per map call  [256]
   --iters N           timed iterations (medians are printed)  [3]
   --dim D             source and target feature dimension  [512]
-  --skip-train        measure map (and the ceiling) only`;
+  --skip-train        measure map (and the ceiling) only
+  --yardstick DIR     the PyTorch yardstick to compare onnx-N configurations with  [../shared/yardsticks/pytorch]
+  --no-yardstick      do not run it`;
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +46,8 @@ const { values } = parseArgs({
     'map-batch': { type: 'string', default: '256' },
     'micro-batch': { type: 'string', default: '32' },
     'skip-train': { type: 'boolean', default: false },
+    yardstick: { type: 'string', default: '../shared/yardsticks/pytorch' },
+    'no-yardstick': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -112,6 +122,57 @@ async function gemmCeiling(ort: Ort, threads: number): Promise<number> {
   return (2 * n ** 3) / best / 1e9;
 }
 
+interface Yardstick {
+  train: Record<number, number>;
+  mapPerSecond: number;
+  blas: string;
+}
+
+/** The PyTorch yardstick's 'fast' variant on these threads and batches, or why it cannot run here. */
+function pytorchYardstick(threads: number, batches: number[]): Yardstick | string {
+  const dir = path.resolve(values.yardstick!),
+    script = path.join(dir, 'bench.py');
+  if (!fs.existsSync(script)) return `no ${script}`;
+  // the system interpreter, as the yardstick's README asks (Debian's python3-torch)
+  const py = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0)
+    return `${py} has no torch (apt-get install python3-torch python3-numpy libopenblas0-openmp)`;
+  const json = path.join(os.tmpdir(), `r3an-yardstick-${process.pid}.json`);
+  const n = String(Math.max(iters, 5));
+  const r = spawnSync(
+    py,
+    [
+      script,
+      '--batches',
+      batches.join(','),
+      '--threads',
+      String(threads),
+      '--variants',
+      'fast',
+      '--warmup',
+      '3',
+      '--iters',
+      n,
+      '--iters256',
+      n,
+      '--json',
+      json,
+    ],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  if (r.status !== 0 || !fs.existsSync(json)) return `bench.py exited with ${r.status}`;
+  const out = JSON.parse(fs.readFileSync(json, 'utf8')) as {
+    env: { blas?: unknown };
+    timings: Record<string, { median: number; features_per_s?: number }>;
+  };
+  fs.rmSync(json, { force: true });
+  return {
+    train: Object.fromEntries(batches.map((b) => [b, out.timings[`r3an_train_b${b}_fast`].median])),
+    mapPerSecond: out.timings.r3an_infer_b256_fast.features_per_s ?? NaN,
+    blas: JSON.stringify(out.env.blas ?? ''),
+  };
+}
+
 let peakRss = 0;
 const sampleRss = () => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -132,6 +193,7 @@ for (const cfgName of configs) {
   const ceiling = ort ? await gemmCeiling(ort, threads) : 0;
   if (ort) console.log(`ceiling ${label.padEnd(16)}: ${ceiling.toFixed(1)} GFLOP/s on a 2048³ matrix product`);
   const ofCeiling = (gflops: number) => (ceiling ? `, ${((100 * gflops) / ceiling).toFixed(0)}% of the ceiling` : '');
+  const ours: { train: Record<number, number>; mapPerSecond?: number } = { train: {} };
   for (const batch of values.batches!.split(',').map(Number)) {
     const trainer = new GanTrainer(
       makeConfig('r3an', { batchSize: batch, microBatch: Math.min(batch, Number(values['micro-batch'])) }),
@@ -175,6 +237,7 @@ for (const cfgName of configs) {
       }
       const s = median(times),
         gflops = (2 * macsPerSample * batch) / s / 1e9;
+      ours.train[batch] = s;
       console.log(
         `train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: ${s.toFixed(2)} s/iter  ${(batch / s).toFixed(1)} samples/s  ${gflops.toFixed(1)} GFLOP/s (≈${(macsPerSample / 1e6).toFixed(0)} M MACs/sample/iter${ofCeiling(gflops)})  peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GB`,
       );
@@ -215,12 +278,30 @@ for (const cfgName of configs) {
       }
       const os_ = median(ot),
         gflops = (2 * fwd * mapBatch) / os_ / 1e9;
+      ours.mapPerSecond = mapBatch / os_;
       console.log(
         `map    ${label.padEnd(16)} batch ${String(mapBatch).padStart(3)}: ${(mapBatch / os_).toFixed(0)} features/s  ${gflops.toFixed(1)} GFLOP/s (${(fwd / 1e6).toFixed(0)} M MACs/feature${ofCeiling(gflops)}; at the ceiling: ${((ceiling * 1e9) / (2 * fwd)).toFixed(0)} features/s)  max |onnx − tfjs| ${diff.toExponential(1)} (max |tfjs| ${scale.toExponential(1)})`,
       );
       await runner.dispose();
     }
     await trainer.dispose();
+  }
+  if (onnx && !values['no-yardstick']) {
+    const batches = Object.keys(ours.train).map(Number);
+    const y = pytorchYardstick(threads, batches.length ? batches : [64]);
+    if (typeof y === 'string') console.log(`vs PyTorch ${label}: not measured (${y})`);
+    else {
+      if (!/openblas|mkl/i.test(y.blas))
+        console.log(`vs PyTorch: its BLAS is ${y.blas}, not OpenBLAS or MKL: no yardstick (see its README)`);
+      for (const b of batches)
+        console.log(
+          `vs PyTorch ${label.padEnd(16)} batch ${String(b).padStart(3)}: train r3an ${ours.train[b].toFixed(2)} s/iter, PyTorch ${y.train[b].toFixed(2)} s/iter → r3an takes ${(ours.train[b] / y.train[b]).toFixed(2)}× PyTorch's time (goal ≤ 1.0)`,
+        );
+      if (ours.mapPerSecond)
+        console.log(
+          `vs PyTorch ${label.padEnd(16)} map: r3an ${ours.mapPerSecond.toFixed(0)} features/s, PyTorch ${y.mapPerSecond.toFixed(0)} → ${(ours.mapPerSecond / y.mapPerSecond).toFixed(2)}× PyTorch's rate (goal ≥ 1.0)`,
+        );
+    }
   }
 }
 process.exit(0);
