@@ -21,9 +21,30 @@ export interface IdentificationResult {
   /** CMC[r-1] = fraction of (probe, mate) pairs found at rank ≤ r */
   cmc: number[];
   rank1: number;
+  /**
+   * rank-1 per person, averaged over people: counting every ordered pair weights a person by n(n−1),
+   * so one person with many images can make most of `rank1` (LFW: 236 of Colin Powell's images are
+   * 75% of a test split's pairs); this weights every person alike
+   */
+  rank1PerPerson: number;
   pairs: number;
   probes: number;
   distractors: number;
+}
+
+/** Rank-1 hits and pairs per identity, for rank1PerPerson. */
+class PerPerson {
+  private readonly tally = new Map<string, { hits: number; pairs: number }>();
+  add(id: string, hit: boolean): void {
+    const t = this.tally.get(id) ?? { hits: 0, pairs: 0 };
+    t.hits += hit ? 1 : 0;
+    t.pairs++;
+    this.tally.set(id, t);
+  }
+  mean(): number {
+    const rates = [...this.tally.values()].map((t) => t.hits / t.pairs);
+    return rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : NaN;
+  }
 }
 
 /** Refuses non-finite features (a NaN similarity would compare false everywhere and rank as a hit). */
@@ -70,6 +91,7 @@ export async function identificationWithDistractors(input: IdentificationInput, 
   const probeMat = gatherRows(P, dim, probeRows);
   const top = nd > 0 ? await topKSimilarities(probeMat, D, dim, k, opts) : undefined;
   const hits = new Array<number>(maxRank).fill(0);
+  const perPerson = new PerPerson();
   let pairs = 0;
   probeRows.forEach((j, pi) => {
     for (const i of byId.get(identities[j])!) {
@@ -81,11 +103,12 @@ export async function identificationWithDistractors(input: IdentificationInput, 
       if (top) while (above < k && top.values[pi * k + above] >= s) above++;
       const rank = 1 + above;
       if (rank <= maxRank) for (let r = rank - 1; r < maxRank; r++) hits[r]++;
+      perPerson.add(identities[j], rank === 1);
       pairs++;
     }
   });
   const cmc = hits.map((h) => (pairs ? h / pairs : NaN));
-  return { cmc, rank1: cmc[0], pairs, probes: probeRows.length, distractors: nd };
+  return { cmc, rank1: cmc[0], rank1PerPerson: perPerson.mean(), pairs, probes: probeRows.length, distractors: nd };
 }
 
 /**
@@ -117,6 +140,7 @@ export async function closedSetIdentification(
   const k = Math.min(n, maxRank + Math.max(0, ...[...byId.values()].map((r) => r.length)));
   const top = await topKSimilarities(gatherRows(P, dim, probeRows), G, dim, k, opts);
   const hits = new Array<number>(maxRank).fill(0);
+  const perPerson = new PerPerson();
   let pairs = 0;
   probeRows.forEach((j, pi) => {
     const id = identities[j];
@@ -132,9 +156,10 @@ export async function closedSetIdentification(
       }
       const rank = 1 + above;
       if (rank <= maxRank) for (let r = rank - 1; r < maxRank; r++) hits[r]++;
+      perPerson.add(identities[j], rank === 1);
       pairs++;
     }
   });
   const cmc = hits.map((h) => (pairs ? h / pairs : NaN));
-  return { cmc, rank1: cmc[0], pairs, probes: probeRows.length, distractors: n };
+  return { cmc, rank1: cmc[0], rank1PerPerson: perPerson.mean(), pairs, probes: probeRows.length, distractors: n };
 }

@@ -44,7 +44,7 @@ const identification: Protocol<IdentificationEval> = {
       ? { ...(await identificationWithDistractors({ probes, gallery, identities, distractors, dim })), protocol: 'distractors' }
       : { ...(await closedSetIdentification(probes, gallery, identities, dim)), protocol: 'closed-set' },
   describe: (r) => [
-    `identification (${r.protocol === 'distractors' ? `${r.distractors} distractors` : "other identities' gallery images as distractors"}): rank-1 ${pct(r.rank1)}% over ${r.pairs} probe/mate pairs`,
+    `identification (${r.protocol === 'distractors' ? `${r.distractors} distractors` : "other identities' gallery images as distractors"}): rank-1 ${pct(r.rank1)}% over ${r.pairs} probe/mate pairs (${pct(r.rank1PerPerson)}% averaged per person)`,
     `CMC: ${r.cmc.map((c, k) => `r${k + 1} ${pct(c)}`).join('  ')}`,
   ],
 };

@@ -80,6 +80,16 @@ export function table5Tables(r: ExperimentResults): ResultTable[] {
       ]),
     },
     {
+      title: 'Identification rank-1 averaged per person (%): every test person counts alike, however many images they have',
+      columns,
+      rows: r.pairs.map((p) => [
+        name(p),
+        pct(r.self[p.source]?.identification.rank1PerPerson),
+        pct(r.self[p.target]?.identification.rank1PerPerson),
+        ...archs.map((a) => pct(p.rows[a]?.eval.identification.rank1PerPerson)),
+      ]),
+    },
+    {
       title: 'Verification, 10-fold accuracy (%)',
       columns,
       rows: r.pairs.map((p) => [name(p), acc(r.self[p.source]), acc(r.self[p.target]), ...archs.map((a) => acc(p.rows[a]?.eval))]),

@@ -225,3 +225,14 @@ test('bestThreshold: the one-sweep search finds the brute-force optimum (with ti
     'the lowest optimal threshold, as before',
   );
 });
+
+test('rank1PerPerson weights every person alike, rank1 every ordered pair', async () => {
+  await useWasm();
+  // A: 4 images at (1, 0), all found; B: 2 images at (0, 1), beaten by a distractor equal to them (ties count against the mate)
+  const F = Float32Array.from([1, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1]);
+  const ids = ['A', 'A', 'A', 'A', 'B', 'B'];
+  const r = await identificationWithDistractors({ probes: F, gallery: F, identities: ids, distractors: Float32Array.from([0, 1]), dim: 2 });
+  assert.equal(r.pairs, 14);
+  assert.ok(Math.abs(r.rank1 - 12 / 14) < 1e-12, `rank1 ${r.rank1}`);
+  assert.ok(Math.abs(r.rank1PerPerson - 0.5) < 1e-12, `per person ${r.rank1PerPerson}`);
+});
