@@ -81,10 +81,6 @@ export function isGanArch(a: Arch): a is GanArch {
 export function isResidual(a: Arch): boolean {
   return ARCHITECTURES[a].residual === true;
 }
-/** Iteratively trained (epochs, or iterations and a time budget), as opposed to fitted in closed form. */
-export function isIterative(a: Arch): boolean {
-  return !isClosedForm(a);
-}
 /** Whether iteration and time budgets (--iters, --time, --pretrain) apply: the R³AN family and auto. */
 export function isBudgeted(a: Arch): boolean {
   const f = ARCHITECTURES[a].fit;

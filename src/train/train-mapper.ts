@@ -110,7 +110,9 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
     training: { pairs: data.n, trainItems: train.n, valItems: val?.n ?? 0, backend: req.backend, finished: false },
   };
 
-  const ctx = validationContext(cfg, train);
+  // the training targets' statistics: validation's mean, and the networks' standardisation unless residual
+  const yStats = featureStats(train.y, train.n, train.dt);
+  const ctx = validationContext(cfg, train, yStats.mean);
   if (isClosedForm(cfg.arch)) {
     const t0 = Date.now();
     const fit = fitClosedForm(cfg.arch, cfg, train, val, ctx, log);
@@ -148,7 +150,7 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
   // the networks learn on standardised features; the exported mapping undoes it (see standardise.ts)
   const stats = {
     x: featureStats(train.x, train.n, train.ds),
-    y: featureStats(target, train.n, train.dt),
+    y: residualBase ? featureStats(target, train.n, train.dt) : yStats,
     ...(residualBase ? { base: residualBase } : {}),
   };
   const trainStd = { ...train, x: standardiseRows(train.x, stats.x), y: standardiseRows(target, stats.y) };
@@ -329,13 +331,13 @@ const VALIDATION_DISTRACTORS = 2000;
  * features of training identities (original rows; validation identities are disjoint from them) as
  * distractors, and the output gains to choose from.
  */
-function validationContext(cfg: TrainConfig, train: PairedData): ValidationContext {
+function validationContext(cfg: TrainConfig, train: PairedData, targetMean: Float32Array): ValidationContext {
   const rows = shuffled(
     Array.from({ length: train.n }, (_, i) => i).filter((i) => train.original?.[i] ?? true),
     cfg.seed,
   ).slice(0, VALIDATION_DISTRACTORS);
   return {
-    targetMean: featureStats(train.y, train.n, train.dt).mean,
+    targetMean,
     distractors: gatherRows(
       train.y,
       train.dt,
@@ -388,14 +390,14 @@ async function trainAuto(req: TrainRequest): Promise<TrainResult> {
   const results: { arch: string; dir: string; val?: ValidationMetrics; seconds: number }[] = [];
   for (const arch of AUTO_FAMILIES) {
     const given = req.candidates?.[arch];
-    if (given && fs.existsSync(path.join(given, MAPPER_JSON)) && readMapperManifest(given).training.finished) {
-      const manifest = readMapperManifest(given);
+    const givenManifest = given && fs.existsSync(path.join(given, MAPPER_JSON)) ? readMapperManifest(given) : undefined;
+    if (given && givenManifest?.training.finished) {
       log(`auto: ${arch}: comparing the finished ${given}`);
       results.push({
         arch,
         dir: given,
-        ...(manifest.metrics ? { val: manifest.metrics.val } : {}),
-        seconds: manifest.history.at(-1)?.seconds ?? 0,
+        ...(givenManifest.metrics ? { val: givenManifest.metrics.val } : {}),
+        seconds: givenManifest.history.at(-1)?.seconds ?? 0,
       });
       continue;
     }

@@ -92,7 +92,8 @@ export function validate(mapping: tf.LayersModel, val: PairedData, ctx: Validati
   for (const g of gains) {
     const m = g === 1 ? raw : applyGainRows(raw, targetMean!, g);
     const r = quickTop1(m, val.y, val.dt, val.identities, distractors);
-    if (q === undefined || (r && r.top1 > q.top1)) {
+    // without identification probes (label-free validation) nothing is compared: the gain stays the first, 1
+    if (r && (q === undefined || r.top1 > q.top1)) {
       q = r;
       gain = g;
       mapped = m;

@@ -79,3 +79,23 @@ test('validation picks a gain > 1 for a shrunk mapping (and it scores better) an
   const exact = validate(identity, val, { ...ctx, gains: [1, 2, 5, 10] });
   assert.equal(exact.gain ?? 1, 1, 'an exact mapping keeps gain 1');
 });
+
+test('without identification probes (label-free validation) the gain stays 1', async () => {
+  await useWasm();
+  const v = faces(10, 2, 3);
+  const val: PairedData = {
+    n: v.identities.length,
+    ds: d,
+    dt: d,
+    x: v.y,
+    y: v.y,
+    identities: v.identities.map(() => ''),
+    paths: v.identities.map((_, i) => `${i}`),
+  };
+  const identity = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [d], units: d, useBias: false, kernelInitializer: 'identity' })],
+  });
+  const r = validate(withOutputGain(identity, v.mean, 0.2), val, { targetMean: v.mean, gains: [1, 2, 5, 10] });
+  assert.equal(r.top1, undefined);
+  assert.equal(r.gain ?? 1, 1);
+});
