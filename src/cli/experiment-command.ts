@@ -92,7 +92,7 @@ export function consoleHooks(): StageHooks {
   return {
     log: (m) => console.error(m),
     extractProgress: consoleExtractProgress,
-    trainEvents: (label, config) => consoleTrainEvents(config, label),
+    trainEvents: (label) => consoleTrainEvents(label),
   };
 }
 

@@ -134,7 +134,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     runtime: { ort: backend.ort, threads: backend.threads },
     resume: Boolean(values.resume),
     stopAfterEpochs: intOption(values, 'stop-after'),
-    events: consoleTrainEvents(config),
+    events: consoleTrainEvents(),
   });
   const best = result.best
     ? `best epoch ${result.best.epoch}: val cos=${result.best.val.cosine.toFixed(4)}${result.best.val.top1 != null ? ` top1=${result.best.val.top1.toFixed(4)}` : ''}`

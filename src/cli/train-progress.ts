@@ -1,5 +1,4 @@
 // Console progress for training: a bar per epoch (samples/s, losses, ETA) and one line per finished epoch.
-import type { TrainConfig } from '../train/config.js';
 import type { TrainEvents } from '../train/train-mapper.js';
 import { Progress, formatDuration } from './progress.js';
 
@@ -8,13 +7,14 @@ const fmt = (o: Record<string, number>) =>
     .map(([k, v]) => `${k}=${v.toPrecision(3)}`)
     .join(' ');
 
-export function consoleTrainEvents(config: TrainConfig, label = ''): TrainEvents {
+export function consoleTrainEvents(label = ''): TrainEvents {
   let bar: Progress | undefined;
   const prefix = label ? `${label} ` : '';
   return {
     onLog: (m) => console.error(`${prefix}${m}`),
-    onEpochStart: (epoch, iterations, start) => {
-      bar = new Progress({ label: `${prefix}epoch ${epoch + 1}/${config.epochs}`, total: iterations, unit: 'it' }, start);
+    // `epochs` is the run's own count (--iters rounds up to whole epochs), not the config default.
+    onEpochStart: (epoch, iterations, start, epochs) => {
+      bar = new Progress({ label: `${prefix}epoch ${epoch + 1}/${epochs}`, total: iterations, unit: 'it' }, start);
     },
     onIteration: (samples, losses) => bar?.tick(1, () => `${(bar!.rate * samples).toFixed(1)} samples/s ${fmt(losses)}`),
     onEpochEnd: (rec) => {

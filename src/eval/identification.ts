@@ -32,19 +32,44 @@ export interface IdentificationResult {
   distractors: number;
 }
 
-/** Rank-1 hits and pairs per identity, for rank1PerPerson. */
-class PerPerson {
-  private readonly tally = new Map<string, { hits: number; pairs: number }>();
-  add(id: string, hit: boolean): void {
-    const t = this.tally.get(id) ?? { hits: 0, pairs: 0 };
-    t.hits += hit ? 1 : 0;
+/** The ranks of every (probe, mate) pair: the CMC over pairs, and rank-1 per person. */
+class RankTally {
+  private readonly hits: number[];
+  private readonly perPerson = new Map<string, { hits: number; pairs: number }>();
+  private pairs = 0;
+  constructor(private readonly maxRank: number) {
+    this.hits = new Array<number>(maxRank).fill(0);
+  }
+  add(id: string, rank: number): void {
+    if (rank <= this.maxRank) for (let r = rank - 1; r < this.maxRank; r++) this.hits[r]++;
+    const t = this.perPerson.get(id) ?? { hits: 0, pairs: 0 };
+    t.hits += rank === 1 ? 1 : 0;
     t.pairs++;
-    this.tally.set(id, t);
+    this.perPerson.set(id, t);
+    this.pairs++;
   }
-  mean(): number {
-    const rates = [...this.tally.values()].map((t) => t.hits / t.pairs);
-    return rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : NaN;
+  result(probes: number, distractors: number): IdentificationResult {
+    const cmc = this.hits.map((h) => (this.pairs ? h / this.pairs : NaN));
+    const rates = [...this.perPerson.values()].map((t) => t.hits / t.pairs);
+    const rank1PerPerson = rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : NaN;
+    return { cmc, rank1: cmc[0], rank1PerPerson, pairs: this.pairs, probes, distractors };
   }
+}
+
+/** Dot product of row j of P with row i of G. */
+function dotRows(P: Float32Array, j: number, G: Float32Array, i: number, dim: number): number {
+  let s = 0;
+  for (let c = 0; c < dim; c++) s += P[j * dim + c] * G[i * dim + c];
+  return s;
+}
+
+/** The rows of every identity with ≥ 2 images (the probes), in row order; unlabelled rows never probe. */
+function probeRowsOf(byId: Map<string, number[]>): number[] {
+  byId.delete('');
+  return [...byId.values()]
+    .filter((r) => r.length >= 2)
+    .flat()
+    .sort((a, b) => a - b);
 }
 
 /** Refuses non-finite features (a NaN similarity would compare false everywhere and rank as a hit). */
@@ -80,35 +105,24 @@ export async function identificationWithDistractors(input: IdentificationInput, 
     G = l2NormalizeRows(input.gallery, dim),
     D = l2NormalizeRows(input.distractors, dim);
   const byId = groupRows(identities);
-  byId.delete(''); // unlabelled rows are never probes
-  const probeRows = [...byId.values()]
-    .filter((r) => r.length >= 2)
-    .flat()
-    .sort((a, b) => a - b);
+  const probeRows = probeRowsOf(byId);
   const nd = D.length / dim;
   const k = Math.min(maxRank, nd);
   // The k highest distractor similarities per probe decide every rank ≤ k.
   const probeMat = gatherRows(P, dim, probeRows);
   const top = nd > 0 ? await topKSimilarities(probeMat, D, dim, k, opts) : undefined;
-  const hits = new Array<number>(maxRank).fill(0);
-  const perPerson = new PerPerson();
-  let pairs = 0;
+  const tally = new RankTally(maxRank);
   probeRows.forEach((j, pi) => {
     for (const i of byId.get(identities[j])!) {
       if (i === j) continue;
-      let s = 0;
-      for (let c = 0; c < dim; c++) s += P[j * dim + c] * G[i * dim + c];
+      const s = dotRows(P, j, G, i, dim);
       // number of distractors scoring ≥ s among the top k (more than k means rank > k)
       let above = 0;
       if (top) while (above < k && top.values[pi * k + above] >= s) above++;
-      const rank = 1 + above;
-      if (rank <= maxRank) for (let r = rank - 1; r < maxRank; r++) hits[r]++;
-      perPerson.add(identities[j], rank === 1);
-      pairs++;
+      tally.add(identities[j], 1 + above);
     }
   });
-  const cmc = hits.map((h) => (pairs ? h / pairs : NaN));
-  return { cmc, rank1: cmc[0], rank1PerPerson: perPerson.mean(), pairs, probes: probeRows.length, distractors: nd };
+  return tally.result(probeRows.length, nd);
 }
 
 /**
@@ -131,35 +145,24 @@ export async function closedSetIdentification(
   const P = l2NormalizeRows(probes, dim),
     G = l2NormalizeRows(gallery, dim);
   const byId = groupRows(identities);
-  byId.delete(''); // unlabelled rows are never probes
-  const probeRows = [...byId.values()]
-    .filter((r) => r.length >= 2)
-    .flat()
-    .sort((a, b) => a - b);
+  const probeRows = probeRowsOf(byId);
   const n = identities.length;
   const k = Math.min(n, maxRank + Math.max(0, ...[...byId.values()].map((r) => r.length)));
   const top = await topKSimilarities(gatherRows(P, dim, probeRows), G, dim, k, opts);
-  const hits = new Array<number>(maxRank).fill(0);
-  const perPerson = new PerPerson();
-  let pairs = 0;
+  const tally = new RankTally(maxRank);
   probeRows.forEach((j, pi) => {
     const id = identities[j];
     for (const i of byId.get(id)!) {
       if (i === j) continue;
-      let s = 0;
-      for (let c = 0; c < dim; c++) s += P[j * dim + c] * G[i * dim + c];
+      const s = dotRows(P, j, G, i, dim);
       let above = 0;
       for (let t = 0; t < k && above < maxRank; t++) {
         const g = top.indices[pi * k + t];
         if (top.values[pi * k + t] < s) break;
         if (g >= 0 && identities[g] !== id) above++;
       }
-      const rank = 1 + above;
-      if (rank <= maxRank) for (let r = rank - 1; r < maxRank; r++) hits[r]++;
-      perPerson.add(identities[j], rank === 1);
-      pairs++;
+      tally.add(id, 1 + above);
     }
   });
-  const cmc = hits.map((h) => (pairs ? h / pairs : NaN));
-  return { cmc, rank1: cmc[0], rank1PerPerson: perPerson.mean(), pairs, probes: probeRows.length, distractors: n };
+  return tally.result(probeRows.length, n);
 }

@@ -8,7 +8,7 @@ import { loadTfjsModelFile } from '../io/model-files.js';
 import { FACE_SIZE } from '../core/face-size.js';
 import { alignArcFace, fivePointsFromMesh } from './alignment.js';
 import { l2, pickFace, type Embedder, type ZooEntry } from './embedder.js';
-import { createHuman } from './human-runtime.js';
+import { countHumanFaces, createHuman, humanDetect } from './human-runtime.js';
 import type { RgbImage } from './image.js';
 
 export const PIXEL_SCALINGS = ['0..255', '-1..1', '0..1'] as const;
@@ -74,13 +74,7 @@ export async function createAlignedEmbedder(spec: AlignedModelSpec, lineage: Mod
       if (!human) {
         return { embedding: run(resizeWhole(img, spec.inputSize)), crop: toCrop(resizeWhole(img, FACE_SIZE)), faces: 1 };
       }
-      const input = tf.tensor4d(img.data, [1, img.height, img.width, 3], 'int32');
-      let res;
-      try {
-        res = await human.detect(input);
-      } finally {
-        input.dispose();
-      }
+      const res = await humanDetect(human, img);
       try {
         const faces = res.face.filter((f) => f.mesh && f.mesh.length >= 468);
         if (faces.length === 0) return null;
@@ -102,6 +96,7 @@ export async function createAlignedEmbedder(spec: AlignedModelSpec, lineage: Mod
         for (const f of res.face) f.tensor?.dispose();
       }
     },
+    ...(human ? { detect: (img: RgbImage) => countHumanFaces(human, img) } : {}),
   };
 }
 

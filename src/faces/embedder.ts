@@ -24,6 +24,11 @@ export interface Embedder {
   readonly lineage: ModelLineage;
   /** null when no face is found */
   embed(img: RgbImage): Promise<FaceEmbedding | null>;
+  /**
+   * Only the detection stage of embed (detector and landmarks), returning the number of faces found;
+   * absent where there is none (pre-aligned crops). For timing detection apart from embedding.
+   */
+  detect?(img: RgbImage): Promise<number>;
 }
 
 export interface ZooEntry {

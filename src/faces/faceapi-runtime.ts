@@ -9,7 +9,10 @@ const require = createRequire(import.meta.url);
 export interface FaceApi {
   nets: Record<'ssdMobilenetv1' | 'faceLandmark68Net' | 'faceRecognitionNet', { loadFromDisk(dir: string): Promise<void> }>;
   SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults?: number }) => unknown;
-  detectAllFaces(input: unknown, options: unknown): { withFaceLandmarks(): { withFaceDescriptors(): Promise<FaceApiResult[]> } };
+  detectAllFaces(
+    input: unknown,
+    options: unknown,
+  ): { withFaceLandmarks(): PromiseLike<unknown[]> & { withFaceDescriptors(): Promise<FaceApiResult[]> } };
   version: string;
 }
 export interface FaceApiResult {

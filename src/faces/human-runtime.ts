@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 
 import { wasmPackageDir } from '../backend/wasm-threads.js';
+import type { RgbImage } from './image.js';
 
 const require = createRequire(import.meta.url);
 
@@ -78,4 +79,21 @@ export async function createHuman(descriptionModel: string | null): Promise<Huma
   }) as HumanInstance;
   await human.load();
   return human;
+}
+
+/** Human's face results for an RGB image (the caller disposes each face's tensor). */
+export async function humanDetect(human: HumanInstance, img: RgbImage): Promise<{ face: HumanFace[] }> {
+  const input = tf.tensor4d(img.data, [1, img.height, img.width, 3], 'int32');
+  try {
+    return await human.detect(input);
+  } finally {
+    input.dispose();
+  }
+}
+
+/** Faces Human finds in an image (detection and mesh; for timing the detection stage alone). */
+export async function countHumanFaces(human: HumanInstance, img: RgbImage): Promise<number> {
+  const res = await humanDetect(human, img);
+  for (const f of res.face) f.tensor?.dispose();
+  return res.face.length;
 }

@@ -7,8 +7,9 @@ import { FACE_SIZE } from '../core/face-size.js';
 import { alignedModelEntry } from './aligned-model.js';
 import { customModelEntry, isCustomModelSpec } from './custom-model.js';
 import { cropRegion, l2, pickFace, type ZooEntry } from './embedder.js';
+import type { RgbImage } from './image.js';
 import { loadFaceApi } from './faceapi-runtime.js';
-import { createHuman, humanModelsDir } from './human-runtime.js';
+import { countHumanFaces, createHuman, humanDetect, humanModelsDir, type HumanInstance } from './human-runtime.js';
 
 export type { Embedder, FaceEmbedding, ZooEntry } from './embedder.js';
 
@@ -31,6 +32,7 @@ function humanEntry(model: 'faceres' | 'faceres-deep', description: string): Zoo
     typicalImagesPerSecond: 3.5,
     async create() {
       const human = await createHuman(model);
+      let detector: HumanInstance | undefined; // detection and mesh only, made on the first detect()
       const lineage: ModelLineage = {
         id: `human/${model}`,
         dim: 1024,
@@ -40,13 +42,7 @@ function humanEntry(model: 'faceres' | 'faceres-deep', description: string): Zoo
       return {
         lineage,
         async embed(img) {
-          const input = tf.tensor4d(img.data, [1, img.height, img.width, 3], 'int32');
-          let res;
-          try {
-            res = await human.detect(input);
-          } finally {
-            input.dispose();
-          }
+          const res = await humanDetect(human, img);
           const faces = res.face.filter((f) => f.embedding && f.embedding.length === 1024);
           try {
             if (faces.length === 0) return null;
@@ -74,6 +70,10 @@ function humanEntry(model: 'faceres' | 'faceres-deep', description: string): Zoo
             for (const f of res.face) f.tensor?.dispose();
           }
         },
+        async detect(img) {
+          detector ??= await createHuman(null);
+          return countHumanFaces(detector, img);
+        },
       };
     },
   };
@@ -81,6 +81,23 @@ function humanEntry(model: 'faceres' | 'faceres-deep', description: string): Zoo
 
 const PAD_FRACTION = 0.25;
 const MIN_CONFIDENCE = 0.3;
+
+/** SSD misses faces that fill the whole frame (tight crops): face-api detects on a copy with a grey border. */
+function paddedInput(img: RgbImage): { pad: number; input: tf.Tensor3D } {
+  const pad = Math.round(Math.max(img.width, img.height) * PAD_FRACTION);
+  const input = tf.tidy(() =>
+    tf.pad(
+      tf.tensor3d(img.data, [img.height, img.width, 3], 'int32'),
+      [
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ],
+      128,
+    ),
+  );
+  return { pad, input };
+}
 
 const faceApiEntry: ZooEntry = {
   id: 'faceapi/recognition',
@@ -109,19 +126,7 @@ const faceApiEntry: ZooEntry = {
     return {
       lineage,
       async embed(img) {
-        // SSD misses faces that fill the whole frame (tight crops): detect on a copy with a grey border.
-        const pad = Math.round(Math.max(img.width, img.height) * PAD_FRACTION);
-        const input = tf.tidy(() =>
-          tf.pad(
-            tf.tensor3d(img.data, [img.height, img.width, 3], 'int32'),
-            [
-              [pad, pad],
-              [pad, pad],
-              [0, 0],
-            ],
-            128,
-          ),
-        );
+        const { pad, input } = paddedInput(img);
         try {
           const results = await faceapi
             .detectAllFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE }))
@@ -136,6 +141,17 @@ const faceApiEntry: ZooEntry = {
           const r = results[i];
           const { x, y, width, height } = r.alignedRect.box;
           return { embedding: l2(r.descriptor), crop: cropRegion(img, { x: x - pad, y: y - pad, width, height }), faces: results.length };
+        } finally {
+          input.dispose();
+        }
+      },
+      async detect(img) {
+        const { input } = paddedInput(img);
+        try {
+          const found = await faceapi
+            .detectAllFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE }))
+            .withFaceLandmarks();
+          return found.length;
         } finally {
           input.dispose();
         }

@@ -31,7 +31,7 @@ import { GAIN_GRID, withOutputGain } from '../nn/output-gain.js';
 
 export interface TrainEvents {
   onLog?: (msg: string) => void;
-  onEpochStart?: (epoch: number, iterations: number, startIteration: number) => void;
+  onEpochStart?: (epoch: number, iterations: number, startIteration: number, epochs: number) => void;
   onIteration?: (samples: number, losses: Record<string, number>) => void;
   onEpochEnd?: (rec: EpochRecord) => void;
 }
@@ -215,7 +215,7 @@ export async function trainMapper(req: TrainRequest): Promise<TrainResult> {
     let timeUp = false;
     while (state.epoch < epochs && !timeUp) {
       const order = epochOrder(train.n, cfg.seed, state.epoch);
-      req.events?.onEpochStart?.(state.epoch, iterations, state.iteration);
+      req.events?.onEpochStart?.(state.epoch, iterations, state.iteration, epochs);
       let t0 = Date.now();
       for (let it = state.iteration; it < iterations; it++) {
         const rows = order.slice(it * cfg.batchSize, (it + 1) * cfg.batchSize);

@@ -7,6 +7,8 @@ import sharp from 'sharp';
 import { extractFeatures } from '../../src/faces/extract.js';
 import { listDataset } from '../../src/faces/dataset.js';
 import { FeatureSet } from '../../src/features/feature-set.js';
+import { decodeRgb } from '../../src/faces/image.js';
+import { zooEntry } from '../../src/faces/zoo.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { useWasm } from '../helpers/backend.js';
 import { BBT_DIR } from '../helpers/data.js';
@@ -138,5 +140,26 @@ test(
     );
     assert.ok(!fs.existsSync(`${out}.partial`));
     assert.deepEqual(fs.readdirSync(path.join(data, 'zz')), before, 'inputs untouched');
+  },
+);
+
+test(
+  "each zoo model's detection stage alone (detect, timed apart by bench:extract) finds the faces embed uses, and none in a blank image",
+  { skip: !fs.existsSync(BBT_DIR) && 'no ../shared/data' },
+  async () => {
+    await useWasm();
+    const blank = { data: new Uint8Array(160 * 160 * 3).fill(128), width: 160, height: 160 };
+    const imgs = await Promise.all(listDataset(BBT_DIR, { perIdentity: 1, limit: 3 }).map((it) => decodeRgb(path.join(BBT_DIR, it.path))));
+    for (const model of ['human/faceres', 'human/mobileface', 'faceapi/recognition']) {
+      const embedder = await zooEntry(model).create();
+      assert.ok(embedder.detect, `${model} has a detection stage`);
+      for (const img of imgs) {
+        const e = await embedder.embed(img);
+        const n = await embedder.detect(img);
+        assert.ok(e == null || n >= 1, `${model}: embed used a face but detect found ${n}`);
+      }
+      assert.equal(await embedder.embed(blank), null, `${model}: a face in a blank image`);
+      assert.equal(await embedder.detect(blank), 0, `${model}: detect found a face in a blank image`);
+    }
   },
 );

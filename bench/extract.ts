@@ -1,0 +1,101 @@
+// `npm run bench:extract`: feature extraction speed per zoo model on the first N images of a dataset
+// (default: 200 of LFW), on 1 and 2 threads; decoding, detection (detector + landmarks alone) and the
+// whole embed call timed apart, embedding = embed − detection. Each (model, threads) runs in its own
+// process (wasm's thread count is fixed per process). Prints images/s and the ratio to the rate the
+// zoo entry records as typical (the one-thread figure measured when the model was added).
+// Usage: node dist/bench/extract.js [--data DIR] [--images 200] [--models a,b] [--threads 1,2]
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../src/backend/backend.js';
+import { listDataset } from '../src/faces/dataset.js';
+import { decodeRgb, type RgbImage } from '../src/faces/image.js';
+import { ZOO, zooEntry } from '../src/faces/zoo.js';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: path.resolve(fileURLToPath(import.meta.url), '../../../../shared/data/lfw/lfw-deepfunneled') },
+    images: { type: 'string', default: '200' },
+    models: { type: 'string', default: 'human/faceres,human/mobileface,faceapi/recognition' },
+    threads: { type: 'string', default: '1,2' },
+    child: { type: 'boolean', default: false },
+  },
+});
+
+interface Timing {
+  model: string;
+  threads: number;
+  images: number;
+  decodeMs: number;
+  detectMs: number | null;
+  embedMs: number;
+  faces: number;
+}
+
+async function measure(model: string, threads: number, n: number): Promise<Timing> {
+  await initBackend({ backend: 'wasm', threads });
+  const items = listDataset(values.data!, { limit: n });
+  const root = values.data!;
+  let t0 = performance.now();
+  const imgs: RgbImage[] = [];
+  for (const it of items) imgs.push(await decodeRgb(path.join(root, it.path)));
+  const decodeMs = (performance.now() - t0) / imgs.length;
+  const embedder = await zooEntry(model).create();
+  // warm-up: the first calls compile kernels and allocate
+  for (const img of imgs.slice(0, 2)) {
+    await embedder.embed(img);
+    await embedder.detect?.(img);
+  }
+  let detectMs: number | null = null;
+  if (embedder.detect) {
+    t0 = performance.now();
+    for (const img of imgs) await embedder.detect(img);
+    detectMs = (performance.now() - t0) / imgs.length;
+  }
+  let faces = 0;
+  t0 = performance.now();
+  for (const img of imgs) if (await embedder.embed(img)) faces++;
+  const embedMs = (performance.now() - t0) / imgs.length;
+  return { model, threads, images: imgs.length, decodeMs, detectMs, embedMs, faces };
+}
+
+if (values.child) {
+  const [model] = values.models!.split(',');
+  const t = await measure(model, Number(values.threads), Number(values.images));
+  console.log(JSON.stringify(t));
+  process.exit(0); // wasm threads keep the process alive
+} else {
+  const models = values.models!.split(',');
+  for (const m of models) zooEntry(m); // unknown ids fail before any work
+  console.log(`${values.images} images of ${values.data}; wasm; one process per row`);
+  console.log('| model | threads | images/s | × typical | decode ms | detection ms | embedding ms | faces found |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const model of models)
+    for (const threads of values.threads!.split(',').map(Number)) {
+      const out = execFileSync(
+        process.execPath,
+        [
+          fileURLToPath(import.meta.url),
+          '--child',
+          '--models',
+          model,
+          '--threads',
+          String(threads),
+          '--images',
+          values.images!,
+          '--data',
+          values.data!,
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
+      );
+      const t = JSON.parse(out.trim().split('\n').pop()!) as Timing;
+      const rate = 1000 / (t.decodeMs + t.embedMs);
+      const typical = ZOO[model]?.typicalImagesPerSecond;
+      const det = t.detectMs == null ? '–' : t.detectMs.toFixed(1);
+      const emb = t.detectMs == null ? t.embedMs.toFixed(1) : (t.embedMs - t.detectMs).toFixed(1);
+      console.log(
+        `| ${model} | ${threads} | ${rate.toFixed(2)} | ${typical ? `${(rate / typical).toFixed(2)}×` : '–'} | ${t.decodeMs.toFixed(1)} | ${det} | ${emb} | ${t.faces}/${t.images} |`,
+      );
+    }
+}
