@@ -19,6 +19,7 @@ import path from 'node:path';
 import { initBackend } from '../src/backend/backend.js';
 import { makeConfig } from '../src/train/config.js';
 import { GanTrainer } from '../src/train/trainers.js';
+import { SCHEDULE, type TrainStep } from '../src/train/schedule.js';
 import { isArrayAdam } from '../src/train/array-adam.js';
 import { mapRows } from '../src/mapper/map-rows.js';
 import { createMappingRunner } from '../src/mapper/onnx-runtime.js';
@@ -124,6 +125,8 @@ async function gemmCeiling(ort: Ort, threads: number): Promise<number> {
 
 interface Yardstick {
   train: Record<number, number>;
+  /** per batch: PyTorch's phase medians (s): G_fwd, D_step, G_step, E_step, GE_step */
+  phases: Record<number, Record<string, number>>;
   mapPerSecond: number;
   blas: string;
 }
@@ -163,11 +166,12 @@ function pytorchYardstick(threads: number, batches: number[]): Yardstick | strin
   if (r.status !== 0 || !fs.existsSync(json)) return `bench.py exited with ${r.status}`;
   const out = JSON.parse(fs.readFileSync(json, 'utf8')) as {
     env: { blas?: unknown };
-    timings: Record<string, { median: number; features_per_s?: number }>;
+    timings: Record<string, { median: number; features_per_s?: number; phases_median?: Record<string, number> }>;
   };
   fs.rmSync(json, { force: true });
   return {
     train: Object.fromEntries(batches.map((b) => [b, out.timings[`r3an_train_b${b}_fast`].median])),
+    phases: Object.fromEntries(batches.map((b) => [b, out.timings[`r3an_train_b${b}_fast`].phases_median ?? {}])),
     mapPerSecond: out.timings.r3an_infer_b256_fast.features_per_s ?? NaN,
     blas: JSON.stringify(out.env.blas ?? ''),
   };
@@ -193,7 +197,10 @@ for (const cfgName of configs) {
   const ceiling = ort ? await gemmCeiling(ort, threads) : 0;
   if (ort) console.log(`ceiling ${label.padEnd(16)}: ${ceiling.toFixed(1)} GFLOP/s on a 2048³ matrix product`);
   const ofCeiling = (gflops: number) => (ceiling ? `, ${((100 * gflops) / ceiling).toFixed(0)}% of the ceiling` : '');
-  const ours: { train: Record<number, number>; mapPerSecond?: number } = { train: {} };
+  const ours: { train: Record<number, number>; phases: Record<number, Record<string, number>>; mapPerSecond?: number } = {
+    train: {},
+    phases: {},
+  };
   for (const batch of values.batches!.split(',').map(Number)) {
     const trainer = new GanTrainer(
       makeConfig('r3an', { batchSize: batch, microBatch: Math.min(batch, Number(values['micro-batch'])) }),
@@ -229,12 +236,17 @@ for (const cfgName of configs) {
         `train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: warm-up step ${((performance.now() - tw) / 1000).toFixed(1)} s${optimiser}`,
       );
       const times: number[] = [];
+      const phases: Partial<Record<TrainStep, number>>[] = [];
       for (let i = 0; i < iters; i++) {
+        trainer.phaseSeconds = {};
         const t0 = performance.now();
         await trainer.step(rows, data);
         times.push((performance.now() - t0) / 1000);
+        phases.push(trainer.phaseSeconds);
         sampleRss();
       }
+      trainer.phaseSeconds = undefined;
+      if (onnx) ours.phases[batch] = Object.fromEntries(SCHEDULE.map(({ kind: k }) => [k, median(phases.map((p) => p[k] ?? 0))]));
       const s = median(times),
         gflops = (2 * macsPerSample * batch) / s / 1e9;
       ours.train[batch] = s;
@@ -293,10 +305,23 @@ for (const cfgName of configs) {
     else {
       if (!/openblas|mkl/i.test(y.blas))
         console.log(`vs PyTorch: its BLAS is ${y.blas}, not OpenBLAS or MKL: no yardstick (see its README)`);
-      for (const b of batches)
+      for (const b of batches) {
         console.log(
           `vs PyTorch ${label.padEnd(16)} batch ${String(b).padStart(3)}: train r3an ${ours.train[b].toFixed(2)} s/iter, PyTorch ${y.train[b].toFixed(2)} s/iter → r3an takes ${(ours.train[b] / y.train[b]).toFixed(2)}× PyTorch's time (goal ≤ 1.0)`,
         );
+        // per sub-step (medians, ms): r3an's D graph computes G's forward pass itself, PyTorch times it apart
+        const o = ours.phases[b],
+          p = y.phases[b] ?? {};
+        if (o)
+          for (const [name, mine, theirs] of [
+            ['D + G steps', (o.d ?? 0) + (o.g ?? 0), (p.G_fwd ?? 0) + (p.D_step ?? 0) + (p.G_step ?? 0)],
+            ['E step', o.e ?? 0, p.E_step ?? 0],
+            ['joint step', o.reg ?? 0, p.GE_step ?? 0],
+          ] as const)
+            console.log(
+              `vs PyTorch ${label.padEnd(16)} batch ${String(b).padStart(3)}:   ${name.padEnd(11)} r3an ${(mine * 1e3).toFixed(0)} ms, PyTorch ${(theirs * 1e3).toFixed(0)} ms → ${theirs ? `${(mine / theirs).toFixed(2)}×` : '–'}`,
+            );
+      }
       if (ours.mapPerSecond)
         console.log(
           `vs PyTorch ${label.padEnd(16)} map: r3an ${ours.mapPerSecond.toFixed(0)} features/s, PyTorch ${y.mapPerSecond.toFixed(0)} → ${(ours.mapPerSecond / y.mapPerSecond).toFixed(2)}× PyTorch's rate (goal ≥ 1.0)`,

@@ -105,6 +105,8 @@ export class GanTrainer implements Trainer {
   /** each sub-step's parameter groups: which optimiser (looked up at each step) updates which variables */
   private readonly groupNames: Record<TrainStep, { optimizer: string; names: Set<string> }[]>;
   readonly runtime: string;
+  /** when set, each sub-step's wall time (s) is added here, its optimiser update included (for benchmarks) */
+  phaseSeconds?: Partial<Record<TrainStep, number>>;
 
   /** `stats`: what the networks' inputs and targets were standardised with (the exported models undo it) */
   constructor(
@@ -197,7 +199,12 @@ export class GanTrainer implements Trainer {
       }
       for (const [k, v] of Object.entries(losses)) out[k] = v / n;
     };
-    for (const st of SCHEDULE) if (st.terms(switches).length) await sub(st.kind);
+    for (const st of SCHEDULE)
+      if (st.terms(switches).length) {
+        const t0 = performance.now();
+        await sub(st.kind);
+        if (this.phaseSeconds) this.phaseSeconds[st.kind] = (this.phaseSeconds[st.kind] ?? 0) + (performance.now() - t0) / 1000;
+      }
     this.reportG(out);
     return out;
   }
