@@ -1,9 +1,11 @@
 // `npm run bench:extract`: feature extraction speed per zoo model on the first N images of a dataset
 // (default: 200 of LFW), on 1 and 2 threads; decoding, detection (detector + landmarks alone) and the
-// whole embed call timed apart, embedding = embed − detection. Each (model, threads) runs in its own
-// process (wasm's thread count is fixed per process). Prints images/s and the ratio to the rate the
-// zoo entry records as typical (the one-thread figure measured when the model was added).
-// Usage: node dist/bench/extract.js [--data DIR] [--images 200] [--models a,b] [--threads 1,2]
+// whole embed call timed apart, embedding = embed − detection, on each runtime (tfjs: everything on
+// TF.js wasm, as Human and face-api run it; onnx: the networks r3an runs itself on onnxruntime). Each
+// (model, threads, runtime) runs in its own process (wasm's thread count is fixed per process). Prints
+// images/s, the ratio of each runtime to tfjs in the same run, and to the rate the zoo entry records as
+// typical (the one-thread figure measured when the model was added).
+// Usage: node dist/bench/extract.js [--data DIR] [--images 200] [--models a,b] [--threads 1,2] [--runtimes tfjs,onnx]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import { initBackend } from '../src/backend/backend.js';
 import { listDataset } from '../src/faces/dataset.js';
 import { decodeRgb, type RgbImage } from '../src/faces/image.js';
 import { ZOO, zooEntry } from '../src/faces/zoo.js';
+import type { Runtime } from '../src/backend/onnxruntime.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +22,7 @@ const { values } = parseArgs({
     images: { type: 'string', default: '200' },
     models: { type: 'string', default: 'human/faceres,human/mobileface,faceapi/recognition' },
     threads: { type: 'string', default: '1,2' },
+    runtimes: { type: 'string', default: 'tfjs,onnx' },
     child: { type: 'boolean', default: false },
   },
 });
@@ -26,6 +30,7 @@ const { values } = parseArgs({
 interface Timing {
   model: string;
   threads: number;
+  runtime: Runtime;
   images: number;
   decodeMs: number;
   detectMs: number | null;
@@ -33,7 +38,7 @@ interface Timing {
   faces: number;
 }
 
-async function measure(model: string, threads: number, n: number): Promise<Timing> {
+async function measure(model: string, threads: number, runtime: Runtime, n: number): Promise<Timing> {
   await initBackend({ backend: 'wasm', threads });
   const items = listDataset(values.data!, { limit: n });
   const root = values.data!;
@@ -41,7 +46,7 @@ async function measure(model: string, threads: number, n: number): Promise<Timin
   const imgs: RgbImage[] = [];
   for (const it of items) imgs.push(await decodeRgb(path.join(root, it.path)));
   const decodeMs = (performance.now() - t0) / imgs.length;
-  const embedder = await zooEntry(model).create();
+  const embedder = await zooEntry(model).create({ runtime, threads });
   // warm-up: the first calls compile kernels and allocate
   for (const img of imgs.slice(0, 2)) {
     await embedder.embed(img);
@@ -57,45 +62,51 @@ async function measure(model: string, threads: number, n: number): Promise<Timin
   t0 = performance.now();
   for (const img of imgs) if (await embedder.embed(img)) faces++;
   const embedMs = (performance.now() - t0) / imgs.length;
-  return { model, threads, images: imgs.length, decodeMs, detectMs, embedMs, faces };
+  return { model, threads, runtime, images: imgs.length, decodeMs, detectMs, embedMs, faces };
 }
 
 if (values.child) {
   const [model] = values.models!.split(',');
-  const t = await measure(model, Number(values.threads), Number(values.images));
+  const t = await measure(model, Number(values.threads), values.runtimes as Runtime, Number(values.images));
   console.log(JSON.stringify(t));
   process.exit(0); // wasm threads keep the process alive
 } else {
   const models = values.models!.split(',');
   for (const m of models) zooEntry(m); // unknown ids fail before any work
-  console.log(`${values.images} images of ${values.data}; wasm; one process per row`);
-  console.log('| model | threads | images/s | × typical | decode ms | detection ms | embedding ms | faces found |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(`${values.images} images of ${values.data}; TF.js on wasm; one process per row`);
+  console.log('| model | threads | runtime | images/s | × tfjs | × typical | decode ms | detection ms | embedding ms | faces found |');
+  console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const model of models)
     for (const threads of values.threads!.split(',').map(Number)) {
-      const out = execFileSync(
-        process.execPath,
-        [
-          fileURLToPath(import.meta.url),
-          '--child',
-          '--models',
-          model,
-          '--threads',
-          String(threads),
-          '--images',
-          values.images!,
-          '--data',
-          values.data!,
-        ],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
-      );
-      const t = JSON.parse(out.trim().split('\n').pop()!) as Timing;
-      const rate = 1000 / (t.decodeMs + t.embedMs);
-      const typical = ZOO[model]?.typicalImagesPerSecond;
-      const det = t.detectMs == null ? '–' : t.detectMs.toFixed(1);
-      const emb = t.detectMs == null ? t.embedMs.toFixed(1) : (t.embedMs - t.detectMs).toFixed(1);
-      console.log(
-        `| ${model} | ${threads} | ${rate.toFixed(2)} | ${typical ? `${(rate / typical).toFixed(2)}×` : '–'} | ${t.decodeMs.toFixed(1)} | ${det} | ${emb} | ${t.faces}/${t.images} |`,
-      );
+      let tfjsRate: number | undefined;
+      for (const runtime of values.runtimes!.split(',') as Runtime[]) {
+        const out = execFileSync(
+          process.execPath,
+          [
+            fileURLToPath(import.meta.url),
+            '--child',
+            '--models',
+            model,
+            '--threads',
+            String(threads),
+            '--runtimes',
+            runtime,
+            '--images',
+            values.images!,
+            '--data',
+            values.data!,
+          ],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
+        );
+        const t = JSON.parse(out.trim().split('\n').pop()!) as Timing;
+        const rate = 1000 / (t.decodeMs + t.embedMs);
+        if (runtime === 'tfjs') tfjsRate = rate;
+        const typical = ZOO[model]?.typicalImagesPerSecond;
+        const det = t.detectMs == null ? '–' : t.detectMs.toFixed(1);
+        const emb = t.detectMs == null ? t.embedMs.toFixed(1) : (t.embedMs - t.detectMs).toFixed(1);
+        console.log(
+          `| ${model} | ${threads} | ${runtime} | ${rate.toFixed(2)} | ${tfjsRate ? `${(rate / tfjsRate).toFixed(2)}×` : '–'} | ${typical ? `${(rate / typical).toFixed(2)}×` : '–'} | ${t.decodeMs.toFixed(1)} | ${det} | ${emb} | ${t.faces}/${t.images} |`,
+        );
+      }
     }
 }

@@ -55,12 +55,14 @@ export async function extractCommand(argv: string[]): Promise<void> {
     model = required(values, 'model'),
     out = required(values, 'out');
   checkOutputDir(out, FEATURE_SET_OUTPUT, [data, ...(fs.existsSync(model) ? [model] : [])], Boolean(values.force));
-  await backendFromArgs(values);
+  const backend = await backendFromArgs(values);
   const progress = consoleExtractProgress(model);
   const result = await extractFeatures({
     data,
     model,
     out,
+    runtime: backend.runtime,
+    threads: backend.threads,
     crops: Boolean(values.crops),
     flip: Boolean(values.flip),
     augment: intOption(values, 'augment') ?? 0,

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelLineage } from '../features/feature-set.js';
 import { FACE_SIZE } from '../core/face-size.js';
 import type { RgbImage } from './image.js';
+import type { Runtime } from '../backend/onnxruntime.js';
 
 export interface Box {
   x: number;
@@ -44,7 +45,14 @@ export interface ZooEntry {
   published?: { lfw: number; source: string };
   /** a known defect, printed whenever the model is used */
   caveat?: string;
-  create(): Promise<Embedder>;
+  create(opts?: EmbedderOptions): Promise<Embedder>;
+}
+
+export interface EmbedderOptions {
+  /** where the networks r3an runs itself go: onnxruntime where installed (auto), or TF.js */
+  runtime?: Runtime;
+  /** onnxruntime threads (0: its default) */
+  threads?: number;
 }
 
 /** Index of the face to use: the largest, weighted towards the image centre. */

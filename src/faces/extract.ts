@@ -11,6 +11,7 @@ import { listDataset, type DatasetOptions } from './dataset.js';
 import { decodeRgb, ImageDecodeError, mirror } from './image.js';
 import { augmentImage, augmentParams } from './augment.js';
 import { zooEntry, type Embedder } from './zoo.js';
+import type { Runtime } from '../backend/onnxruntime.js';
 
 export interface ExtractRequest extends DatasetOptions {
   data: string;
@@ -21,6 +22,9 @@ export interface ExtractRequest extends DatasetOptions {
   flip?: boolean;
   /** also extract K augmented copies of each image (rows marked augment: k), for training only */
   augment?: number;
+  /** where the model's own networks may run (see EmbedderOptions) */
+  runtime?: Runtime;
+  threads?: number;
   onStart?: (total: number, done: number) => void;
   onImage?: (item: FeatureItem, outcome: 'ok' | 'skipped') => void;
   onLog?: (msg: string) => void;
@@ -105,7 +109,7 @@ export async function extractFeatures(req: ExtractRequest): Promise<ExtractResul
   let done = readLines<Done>(doneFile);
   // Keep binary files consistent with the log: truncate to the rows the log accounts for.
   const rowCount = done.reduce((s, d) => s + d.rows.length, 0);
-  const embedder: Embedder = await entry.create();
+  const embedder: Embedder = await entry.create({ runtime: req.runtime, threads: req.threads });
   const dim = embedder.lineage.dim;
   if (fs.existsSync(featFile) && fs.statSync(featFile).size < rowCount * dim * 4) done = [];
   if (done.length === 0) {

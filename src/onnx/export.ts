@@ -3,6 +3,7 @@
 // transposed once here, and 'same' padding becomes explicit pads computed from the static shapes.
 import * as tf from '@tensorflow/tfjs';
 import { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from './proto.js';
+import { permute } from './graph-model.js';
 import { convTransposePads, inputShapeOf, pair, samePads, walkModel, type Container } from './tfjs-layers.js';
 
 export const ONNX_INPUT = 'source_feature';
@@ -27,24 +28,6 @@ class GraphBuilder {
     this.nodes.push({ op, inputs, outputs: [out], name: out, ...(attrs ? { attrs } : {}) });
     return out;
   }
-}
-
-/** Permutes a row-major tensor of shape `dims` by `perm` (like np.transpose). */
-function permute(data: Float32Array, dims: number[], perm: number[]): Float32Array {
-  const out = new Float32Array(data.length);
-  const outDims = perm.map((p) => dims[p]);
-  const stride = dims.map((_, i) => dims.slice(i + 1).reduce((a, b) => a * b, 1));
-  const idx = new Array(dims.length).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let src = 0;
-    for (let k = 0; k < perm.length; k++) src += idx[k] * stride[perm[k]];
-    out[o] = data[src];
-    for (let k = outDims.length - 1; k >= 0; k--) {
-      if (++idx[k] < outDims[k]) break;
-      idx[k] = 0;
-    }
-  }
-  return out;
 }
 
 const weightsOf = (layer: Layer) => layer.getWeights().map((w) => ({ data: w.dataSync() as Float32Array, shape: w.shape }));

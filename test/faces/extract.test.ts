@@ -9,6 +9,7 @@ import { listDataset } from '../../src/faces/dataset.js';
 import { FeatureSet } from '../../src/features/feature-set.js';
 import { decodeRgb } from '../../src/faces/image.js';
 import { zooEntry } from '../../src/faces/zoo.js';
+import { loadOnnxRuntime } from '../../src/backend/onnxruntime.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { useWasm } from '../helpers/backend.js';
 import { BBT_DIR } from '../helpers/data.js';
@@ -160,6 +161,33 @@ test(
       }
       assert.equal(await embedder.embed(blank), null, `${model}: a face in a blank image`);
       assert.equal(await embedder.detect(blank), 0, `${model}: detect found a face in a blank image`);
+    }
+  },
+);
+
+test(
+  "Human's description networks on onnxruntime give Human's own features (cosine ≥ 0.999 on real faces) and the same crops",
+  { skip: (!fs.existsSync(BBT_DIR) && 'no ../shared/data') || (!(await loadOnnxRuntime()) && 'onnxruntime-node missing') },
+  async () => {
+    await useWasm();
+    const imgs = await Promise.all(listDataset(BBT_DIR, { perIdentity: 1, limit: 4 }).map((it) => decodeRgb(path.join(BBT_DIR, it.path))));
+    for (const model of ['human/faceres', 'human/faceres-deep']) {
+      const human = await zooEntry(model).create({ runtime: 'tfjs' });
+      const onnx = await zooEntry(model).create({ runtime: 'onnx', threads: 1 });
+      assert.match(String(onnx.lineage.preprocessing.network), /onnxruntime/);
+      let least = 1;
+      for (const img of imgs) {
+        const a = await human.embed(img),
+          b = await onnx.embed(img);
+        assert.ok(a && b, `${model}: a face on one runtime only`);
+        let dot = 0;
+        for (let k = 0; k < a.embedding.length; k++) dot += a.embedding[k] * b.embedding[k];
+        assert.ok(dot >= 0.999, `${model}: cosine ${dot} between Human's TF.js features and onnxruntime's`);
+        assert.equal(a.faces, b.faces);
+        assert.deepEqual(a.crop, b.crop);
+        least = Math.min(least, dot);
+      }
+      console.log(`${model}: least cosine between Human's features and onnxruntime's ${least.toFixed(7)} (${imgs.length} faces)`);
     }
   },
 );
