@@ -3,6 +3,7 @@
 // into each probe's running top-k. The block runs on onnxruntime where it is installed (its GEMM
 // runs near the machine's matrix-product ceiling, the TF.js wasm one at a tenth of it), else TF.js.
 import * as tf from '@tensorflow/tfjs';
+import { tidyValues } from '../core/tidy-values.js';
 import type { InferenceSession } from 'onnxruntime-node';
 import { chooseRuntime, type Ort, type Runtime } from '../backend/onnxruntime.js';
 import { encodeOnnxModel } from '../onnx/proto.js';
@@ -32,12 +33,13 @@ type Block = (
 ) => Promise<{ values: Float32Array; indices: Int32Array }>;
 
 function tfjsBlock(dim: number): Block {
-  return async (probes, np, set, ns, kk) =>
-    tf.tidy(() => {
-      const sims = tf.matMul(tf.tensor2d(probes, [np, dim]), tf.tensor2d(set, [ns, dim]), false, true);
-      const t = tf.topk(sims, kk, true);
-      return { values: t.values.dataSync() as Float32Array, indices: t.indices.dataSync() as Int32Array };
+  return async (probes, np, set, ns, kk) => {
+    const [values, indices] = tidyValues(() => {
+      const t = tf.topk(tf.matMul(tf.tensor2d(probes, [np, dim]), tf.tensor2d(set, [ns, dim]), false, true), kk, true);
+      return [t.values, t.indices];
     });
+    return { values: values as Float32Array, indices: indices as Int32Array };
+  };
 }
 
 const sessions = new Map<string, Promise<InferenceSession>>();

@@ -3,6 +3,7 @@
 // ArcFace template (or, for datasets of pre-aligned crops, the whole image is used); pixels are
 // scaled and ordered as the model's authors trained it.
 import * as tf from '@tensorflow/tfjs';
+import { tidyValues } from '../core/tidy-values.js';
 import type { ModelLineage } from '../features/feature-set.js';
 import { loadTfjsModelFile } from '../io/model-files.js';
 import { FACE_SIZE } from '../core/face-size.js';
@@ -37,12 +38,7 @@ function scalePixels(t: tf.Tensor, pixels: PixelScaling): tf.Tensor {
 
 /** A whole image (already an aligned face) resized to size×size, float 0..255. */
 function resizeWhole(img: RgbImage, size: number): Float32Array {
-  return tf.tidy(
-    () =>
-      tf.image
-        .resizeBilinear(tf.tensor3d(img.data, [img.height, img.width, 3], 'int32').toFloat(), [size, size])
-        .dataSync() as Float32Array,
-  );
+  return tidyValues(() => tf.image.resizeBilinear(tf.tensor3d(img.data, [img.height, img.width, 3], 'int32').toFloat(), [size, size]));
 }
 
 export async function createAlignedEmbedder(spec: AlignedModelSpec, lineage: ModelLineage): Promise<Embedder> {

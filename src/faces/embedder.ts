@@ -1,6 +1,7 @@
 // What every face model in r3an provides: an embedder (image → L2-normalised feature + aligned crop)
 // and a zoo entry describing it (dimension, input, preprocessing, where it comes from).
 import * as tf from '@tensorflow/tfjs';
+import { tidyValues } from '../core/tidy-values.js';
 import type { ModelLineage } from '../features/feature-set.js';
 import { FACE_SIZE } from '../core/face-size.js';
 import type { RgbImage } from './image.js';
@@ -81,10 +82,10 @@ export function l2(v: ArrayLike<number>): Float32Array {
 
 /** 56×56 uint8 crop of a region of an RGB image (bilinear). */
 export function cropRegion(img: RgbImage, box: Box): Uint8Array {
-  return tf.tidy(() => {
+  const crop = tidyValues(() => {
     const t = tf.tensor4d(img.data, [1, img.height, img.width, 3], 'int32').toFloat();
     const b = [[box.y / img.height, box.x / img.width, (box.y + box.height) / img.height, (box.x + box.width) / img.width]];
-    const c = tf.image.cropAndResize(t, b, [0], [FACE_SIZE, FACE_SIZE]);
-    return Uint8Array.from(c.clipByValue(0, 255).round().dataSync());
+    return tf.image.cropAndResize(t, b, [0], [FACE_SIZE, FACE_SIZE]).clipByValue(0, 255).round();
   });
+  return Uint8Array.from(crop);
 }

@@ -1,13 +1,15 @@
 // The model zoo: face-recognition models shipped inside npm packages, each run through its own
 // library's detection, alignment and preprocessing, so features match what the authors produce.
 import * as tf from '@tensorflow/tfjs';
+import { tidyValues } from '../core/tidy-values.js';
 import path from 'node:path';
 import type { ModelLineage } from '../features/feature-set.js';
 import { FACE_SIZE } from '../core/face-size.js';
 import { alignedModelEntry } from './aligned-model.js';
 import { customModelEntry, isCustomModelSpec } from './custom-model.js';
 import { cropRegion, l2, pickFace, type Embedder, type EmbedderOptions, type ZooEntry } from './embedder.js';
-import { resizeBilinearHwc, type RgbImage } from './image.js';
+import type { RgbImage } from './image.js';
+import { resizeBilinear } from '../core/resize-bilinear.js';
 import { loadFaceApi } from './faceapi-runtime.js';
 import { countHumanFaces, createHuman, humanDetect, humanModelsDir, type HumanFace, type HumanInstance } from './human-runtime.js';
 import { loadOnnxNetwork } from './onnx-network.js';
@@ -18,14 +20,13 @@ export type { Embedder, FaceEmbedding, ZooEntry } from './embedder.js';
 /** Human's aligned face (values in [0,1]), the face its description network sees, as a 56×56 crop. */
 function humanCrop(img: RgbImage, f: HumanFace): Uint8Array {
   return f.tensor
-    ? tf.tidy(() =>
-        Uint8Array.from(
+    ? Uint8Array.from(
+        tidyValues(() =>
           tf.image
             .resizeBilinear(f.tensor as unknown as tf.Tensor3D, [FACE_SIZE, FACE_SIZE])
             .mul(255)
             .clipByValue(0, 255)
-            .round()
-            .dataSync(),
+            .round(),
         ),
       )
     : cropRegion(img, { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] });
@@ -61,7 +62,7 @@ async function humanEmbedder(model: string, preprocessing: Record<string, unknow
     const face = f.tensor as unknown as tf.Tensor3D;
     const [fh, fw, fc] = face.shape;
     if (fc !== c) throw new Error(`${model}: Human's face has ${fc} channels, the network wants ${c}`);
-    const x = resizeBilinearHwc(face.dataSync() as Float32Array, fh, fw, fc, h, w, 255);
+    const x = resizeBilinear(face.dataSync() as Float32Array, [1, fh, fw, fc], [h, w], { scale: 255 });
     return (await net.run(x, 1))[featureOutput];
   };
   return {

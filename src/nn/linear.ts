@@ -2,6 +2,7 @@
 // W = (XcᵀXc + λI)⁻¹ XcᵀYc on centred data, b = ȳ − x̄W. Gram products run on TF.js; the d×d solve
 // runs in float64 (Cholesky), so it stays exact for the ≤ 2048-d features face models produce.
 import * as tf from '@tensorflow/tfjs';
+import { tidyValues } from '../core/tidy-values.js';
 
 export interface RidgeSolution {
   weights: Float32Array;
@@ -12,7 +13,7 @@ export interface RidgeSolution {
 
 export function fitRidge(x: Float32Array, y: Float32Array, n: number, ds: number, dt: number, lambda = 1e-2): RidgeSolution {
   if (x.length !== n * ds || y.length !== n * dt) throw new Error(`fitRidge: expected ${n}×${ds} and ${n}×${dt} matrices`);
-  const [gram, cross, xMean, yMean] = tf.tidy(() => {
+  const [gram, cross, xMean, yMean] = tidyValues(() => {
     const X = tf.tensor2d(x, [n, ds]),
       Y = tf.tensor2d(y, [n, dt]);
     const xm = X.mean(0),
@@ -20,7 +21,7 @@ export function fitRidge(x: Float32Array, y: Float32Array, n: number, ds: number
     const Xc = X.sub(xm),
       Yc = Y.sub(ym);
     const XcT = Xc.transpose();
-    return [XcT.matMul(Xc).dataSync(), XcT.matMul(Yc).dataSync(), xm.dataSync(), ym.dataSync()] as const;
+    return [XcT.matMul(Xc), XcT.matMul(Yc), xm, ym];
   });
   // A = gram + λ·n·I (λ scaled by n so the default means the same for any dataset size)
   const A = Float64Array.from(gram);

@@ -3,19 +3,21 @@
 // s = Σσ / ‖Xc‖². A rotation (plus scale) keeps the source's geometry, which is what two face models
 // trained on similar data mostly differ by; it has no λ to tune and cannot overfit a small gallery.
 import * as tf from '@tensorflow/tfjs';
+import { tidyValues } from '../core/tidy-values.js';
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import type { RidgeSolution } from './linear.js';
 
 export function fitProcrustes(x: Float32Array, y: Float32Array, n: number, ds: number, dt: number): RidgeSolution {
   if (x.length !== n * ds || y.length !== n * dt) throw new Error(`fitProcrustes: expected ${n}×${ds} and ${n}×${dt} matrices`);
-  const [cross, xMean, yMean, xNorm2] = tf.tidy(() => {
+  const [cross, xMean, yMean, xNorm2v] = tidyValues(() => {
     const X = tf.tensor2d(x, [n, ds]),
       Y = tf.tensor2d(y, [n, dt]);
     const xm = X.mean(0),
       ym = Y.mean(0);
     const Xc = X.sub(xm);
-    return [Xc.transpose().matMul(Y.sub(ym)).dataSync(), xm.dataSync(), ym.dataSync(), Xc.square().sum().dataSync()[0]] as const;
+    return [Xc.transpose().matMul(Y.sub(ym)), xm, ym, Xc.square().sum()];
   });
+  const xNorm2 = xNorm2v[0];
   const M = new Matrix(ds, dt);
   for (let i = 0; i < ds; i++) for (let j = 0; j < dt; j++) M.set(i, j, cross[i * dt + j]);
   const svd = new SingularValueDecomposition(M, { autoTranspose: true });
