@@ -5,7 +5,6 @@
 // Everything is composed from XNNPACK-backed wasm kernels (non-transposed BatchMatMul, Conv2D,
 // DepthwiseConv2dNative, PadV2, ...), so results match the reference `cpu` backend to float tolerance.
 import * as tf from '@tensorflow/tfjs';
-import { resizeBilinear } from '../core/resize-bilinear.js';
 
 const BACKEND = 'wasm';
 type TensorInfo = tf.TensorInfo;
@@ -433,34 +432,7 @@ function leadingAxesReduction(mean: boolean): Kernel {
   };
 }
 
-// The wasm ResizeBilinear takes ≈ 100 ms to upsample a 192×192 image to 224×224 (Human's description
-// step does so for every face); the cpu backend's arithmetic in one JS loop over the heap takes ≈ 1 ms.
-const resizeBilinearKernel: Kernel = ({ inputs, backend, attrs }) => {
-  const { images } = inputs;
-  const heap = backend as unknown as HeapBackend;
-  const [oh, ow] = attrs.size as number[];
-  const [n, , , c] = images.shape;
-  const out = heap.makeOutput([n, oh, ow, c], 'float32');
-  // views on the wasm heap only after the allocation: growing the memory detaches older views
-  resizeBilinear(
-    heap.typedArrayFromHeap(images),
-    images.shape,
-    [oh, ow],
-    { alignCorners: Boolean(attrs.alignCorners), halfPixelCenters: Boolean(attrs.halfPixelCenters) },
-    heap.typedArrayFromHeap(out) as Float32Array,
-  );
-  return out;
-};
-
-export const FAST_REPLACEMENT_KERNELS = [
-  'Conv2DBackpropInput',
-  'BatchMatMul',
-  'Tile',
-  'Sum',
-  'Mean',
-  'Identity',
-  'ResizeBilinear',
-] as const;
+export const FAST_REPLACEMENT_KERNELS = ['Conv2DBackpropInput', 'BatchMatMul', 'Tile', 'Sum', 'Mean', 'Identity'] as const;
 
 // The wasm Identity copies the whole buffer, and TF.js clones every tensor it saves for the backward
 // pass. Tensor data is immutable, so sharing the buffer by reference count (as Reshape and the cpu
@@ -543,7 +515,6 @@ export function installWasmKernels({ fast = true }: { fast?: boolean } = {}): vo
     'Sum',
     'Mean',
     'Identity',
-    'ResizeBilinear',
   ]) {
     if (!original[name]) original[name] = kernelOf(name);
   }
@@ -563,7 +534,6 @@ export function installWasmKernels({ fast = true }: { fast?: boolean } = {}): vo
     Sum: leadingAxesReduction(false),
     Mean: leadingAxesReduction(true),
     Identity: identity,
-    ResizeBilinear: resizeBilinearKernel,
   };
   for (const name of FAST_REPLACEMENT_KERNELS) set(name, fast ? replacements[name] : original[name]);
   installed = want;

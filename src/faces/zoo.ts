@@ -9,7 +9,6 @@ import { alignedModelEntry } from './aligned-model.js';
 import { customModelEntry, isCustomModelSpec } from './custom-model.js';
 import { cropRegion, l2, pickFace, type Embedder, type EmbedderOptions, type ZooEntry } from './embedder.js';
 import type { RgbImage } from './image.js';
-import { resizeBilinear } from '../core/resize-bilinear.js';
 import { loadFaceApi } from './faceapi-runtime.js';
 import { countHumanFaces, createHuman, humanDetect, humanModelsDir, type HumanFace, type HumanInstance } from './human-runtime.js';
 import { loadOnnxNetwork } from './onnx-network.js';
@@ -58,11 +57,10 @@ async function humanEmbedder(model: string, preprocessing: Record<string, unknow
   };
   const describe = async (f: HumanFace): Promise<Float32Array> => {
     if (!net) return Float32Array.from(f.embedding!);
-    const [, h, w, c] = net.inputShape;
-    const face = f.tensor as unknown as tf.Tensor3D;
-    const [fh, fw, fc] = face.shape;
-    if (fc !== c) throw new Error(`${model}: Human's face has ${fc} channels, the network wants ${c}`);
-    const x = resizeBilinear(face.dataSync() as Float32Array, [1, fh, fw, fc], [h, w], { scale: 255 });
+    const [, h, w] = net.inputShape;
+    const x = tidyValues(() =>
+      tf.image.resizeBilinear((f.tensor as unknown as tf.Tensor3D).expandDims(0) as tf.Tensor4D, [h, w], false).mul(255),
+    );
     return (await net.run(x, 1))[featureOutput];
   };
   return {

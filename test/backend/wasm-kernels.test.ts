@@ -139,22 +139,6 @@ test('fast replacements (transposed matmul, tile, leading-axis sum/mean, identit
   for (const d of diffs) assert.ok(d < TOL, `max rel diff ${d}`);
 });
 
-test('fast bilinear resize matches cpu: up and down, corner alignment, half-pixel centres, int32 input', async () => {
-  const diffs = await compare(
-    [[2, 7, 9, 3]],
-    (x) => [
-      tf.image.resizeBilinear(x as tf.Tensor4D, [11, 13]),
-      tf.image.resizeBilinear(x as tf.Tensor4D, [4, 5]),
-      tf.image.resizeBilinear(x as tf.Tensor4D, [11, 6], true),
-      tf.image.resizeBilinear(x as tf.Tensor4D, [5, 12], false, true),
-      tf.image.resizeBilinear(x.mul(100).round().toInt() as tf.Tensor4D, [9, 9]),
-      tf.image.resizeBilinear(x as tf.Tensor4D, [1, 1], true),
-    ],
-    true,
-  );
-  for (const d of diffs) assert.ok(d < TOL, `max rel diff ${d}`);
-});
-
 test('identity by reference count: a clone outlives its disposed original, and frees its memory last', async () => {
   await initBackend({ backend: 'wasm', threads: 1, fastKernels: true });
   const before = tf.memory().numBytes;
