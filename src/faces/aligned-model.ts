@@ -8,8 +8,10 @@ import type { ModelLineage } from '../features/feature-set.js';
 import { loadTfjsModelFile } from '../io/model-files.js';
 import { FACE_SIZE } from '../core/face-size.js';
 import { alignArcFace, fivePointsFromMesh } from './alignment.js';
-import { l2, pickFace, type Embedder, type ZooEntry } from './embedder.js';
-import { countHumanFaces, createHuman, humanDetect } from './human-runtime.js';
+import { l2, pickFace, type Embedder, type EmbedderOptions, type ZooEntry } from './embedder.js';
+import { countHumanFaces, createHuman, humanDetect, runHumanOnOnnx } from './human-runtime.js';
+import { chooseRuntime } from '../backend/onnxruntime.js';
+import { executeOnOnnx, type ExecutableGraph } from './onnx-graph-executor.js';
 import type { RgbImage } from './image.js';
 
 export const PIXEL_SCALINGS = ['0..255', '-1..1', '0..1'] as const;
@@ -41,9 +43,19 @@ function resizeWhole(img: RgbImage, size: number): Float32Array {
   return tidyValues(() => tf.image.resizeBilinear(tf.tensor3d(img.data, [img.height, img.width, 3], 'int32').toFloat(), [size, size]));
 }
 
-export async function createAlignedEmbedder(spec: AlignedModelSpec, lineage: ModelLineage): Promise<Embedder> {
+export async function createAlignedEmbedder(spec: AlignedModelSpec, lineage: ModelLineage, opts: EmbedderOptions = {}): Promise<Embedder> {
   const model = await loadTfjsModelFile(spec.modelFile);
   const human = spec.alignment === 'arcface' ? await createHuman(null) : undefined;
+  // Human's detector and mesh, and the model itself when it is a graph model, on onnxruntime where chosen
+  const ort = await chooseRuntime(opts.runtime ?? 'auto');
+  if (ort) {
+    const networks = human ? await runHumanOnOnnx(human, ort, opts.threads) : {};
+    if (model.graph) {
+      const why = await executeOnOnnx(model.graph as unknown as ExecutableGraph, ort, { file: spec.modelFile, threads: opts.threads });
+      networks.model = why ? `TF.js (${why})` : 'onnxruntime';
+    }
+    lineage = { ...lineage, preprocessing: { ...lineage.preprocessing, networks } };
+  }
   const run = (face: Float32Array): Float32Array => {
     const out = tf.tidy(() => {
       let t = tf.tensor4d(face, [1, spec.inputSize, spec.inputSize, 3]);
@@ -126,12 +138,16 @@ export function alignedModelEntry(
     inputSize: spec.inputSize,
     preprocessing,
     ...rest,
-    create: () =>
-      createAlignedEmbedder(spec, {
-        id: spec.id,
-        dim: spec.dim,
-        normalization: 'l2',
-        preprocessing: { ...preprocessing, ...lineageExtra?.() },
-      }),
+    create: (opts) =>
+      createAlignedEmbedder(
+        spec,
+        {
+          id: spec.id,
+          dim: spec.dim,
+          normalization: 'l2',
+          preprocessing: { ...preprocessing, ...lineageExtra?.() },
+        },
+        opts,
+      ),
   };
 }

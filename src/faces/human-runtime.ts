@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 
 import { wasmPackageDir } from '../backend/wasm-threads.js';
 import type { RgbImage } from './image.js';
+import type { Ort } from '../backend/onnxruntime.js';
+import { executeOnOnnx, type ExecutableGraph } from './onnx-graph-executor.js';
 
 const require = createRequire(import.meta.url);
 
@@ -38,7 +40,11 @@ export interface HumanInstance {
   load(): Promise<void>;
   detect(input: unknown): Promise<{ face: HumanFace[] }>;
   version: string;
+  models: { models: Record<string, ExecutableGraph | null> };
 }
+
+/** Where a Human instance's networks run: 'onnxruntime', or 'TF.js' with the reason. */
+export type HumanNetworks = Record<string, string>;
 
 /**
  * A Human instance that runs face detection + mesh alignment and one description model; with
@@ -79,6 +85,20 @@ export async function createHuman(descriptionModel: string | null): Promise<Huma
   }) as HumanInstance;
   await human.load();
   return human;
+}
+
+/**
+ * Moves every network Human loaded (detector, mesh, description) to onnxruntime, Human's own pre- and
+ * post-processing unchanged (src/faces/onnx-graph-executor.ts); returns where each one runs.
+ */
+export async function runHumanOnOnnx(human: HumanInstance, ort: Ort, threads = 0): Promise<HumanNetworks> {
+  const where: HumanNetworks = {};
+  for (const [name, model] of Object.entries(human.models.models)) {
+    if (!model) continue;
+    const why = await executeOnOnnx(model, ort, { threads });
+    where[name] = why ? `TF.js (${why})` : 'onnxruntime';
+  }
+  return where;
 }
 
 /** Human's face results for an RGB image (the caller disposes each face's tensor). */

@@ -10,8 +10,15 @@ import { customModelEntry, isCustomModelSpec } from './custom-model.js';
 import { cropRegion, l2, pickFace, type Embedder, type EmbedderOptions, type ZooEntry } from './embedder.js';
 import type { RgbImage } from './image.js';
 import { loadFaceApi } from './faceapi-runtime.js';
-import { countHumanFaces, createHuman, humanDetect, humanModelsDir, type HumanFace, type HumanInstance } from './human-runtime.js';
-import { loadOnnxNetwork } from './onnx-network.js';
+import {
+  countHumanFaces,
+  createHuman,
+  humanDetect,
+  humanModelsDir,
+  runHumanOnOnnx,
+  type HumanFace,
+  type HumanInstance,
+} from './human-runtime.js';
 import { chooseRuntime } from '../backend/onnxruntime.js';
 
 export type { Embedder, FaceEmbedding, ZooEntry } from './embedder.js';
@@ -32,18 +39,16 @@ function humanCrop(img: RgbImage, f: HumanFace): Uint8Array {
 }
 
 /**
- * A Human description model. On TF.js Human runs it on every face it finds. On onnxruntime Human only
- * detects and aligns, and the description network (converted to ONNX) runs here on the chosen face,
- * prepared as Human's description step prepares it (its aligned face resized to the network's input
- * without corner alignment, times 255): the same features within float tolerance, several times faster.
+ * A Human description model, run by Human from detection to description. Where onnxruntime is chosen,
+ * Human's networks run there (runHumanOnOnnx), its own pre- and post-processing unchanged: the same
+ * features within float tolerance, several times faster.
  */
 async function humanEmbedder(model: string, preprocessing: Record<string, unknown>, opts: EmbedderOptions): Promise<Embedder> {
   const ort = await chooseRuntime(opts.runtime ?? 'auto');
-  const human = await createHuman(ort ? null : model);
-  const net = ort ? await loadOnnxNetwork(ort, path.join(humanModelsDir(), `${model}.json`), opts.threads) : undefined;
-  const featureOutput = net ? net.outputs.findIndex((o) => o.dims.length === 2 && o.dims[1] === 1024) : -1;
-  if (net && featureOutput < 0) throw new Error(`${model}.json: no 1024-d output`);
-  let detector: HumanInstance | undefined = net ? human : undefined; // detection and mesh only
+  const onOnnx = async (h: HumanInstance) => (ort ? await runHumanOnOnnx(h, ort, opts.threads) : undefined);
+  const human = await createHuman(model);
+  const networks = await onOnnx(human);
+  let detector: HumanInstance | undefined; // detection and mesh only, made on the first detect()
   const lineage: ModelLineage = {
     id: `human/${model}`,
     dim: 1024,
@@ -52,36 +57,31 @@ async function humanEmbedder(model: string, preprocessing: Record<string, unknow
       ...preprocessing,
       human: human.version,
       models: humanModelsDir().replace(/.*node_modules\//, ''),
-      network: net ? 'onnxruntime (converted from the TF.js graph)' : 'TF.js (Human)',
+      networks: networks ?? 'TF.js',
     },
-  };
-  const describe = async (f: HumanFace): Promise<Float32Array> => {
-    if (!net) return Float32Array.from(f.embedding!);
-    const [, h, w] = net.inputShape;
-    const x = tidyValues(() =>
-      tf.image.resizeBilinear((f.tensor as unknown as tf.Tensor3D).expandDims(0) as tf.Tensor4D, [h, w], false).mul(255),
-    );
-    return (await net.run(x, 1))[featureOutput];
   };
   return {
     lineage,
     async embed(img) {
       const res = await humanDetect(human, img);
       try {
-        const faces = res.face.filter((f) => (net ? f.tensor != null : f.embedding?.length === 1024));
+        const faces = res.face.filter((f) => f.embedding?.length === 1024);
         if (faces.length === 0) return null;
         const i = pickFace(
           faces.map((f) => ({ x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] })),
           img.width,
           img.height,
         );
-        return { embedding: l2(await describe(faces[i])), crop: humanCrop(img, faces[i]), faces: faces.length };
+        return { embedding: l2(faces[i].embedding!), crop: humanCrop(img, faces[i]), faces: faces.length };
       } finally {
         for (const f of res.face) f.tensor?.dispose();
       }
     },
     async detect(img) {
-      detector ??= await createHuman(null);
+      if (!detector) {
+        detector = await createHuman(null);
+        await onOnnx(detector);
+      }
       return countHumanFaces(detector, img);
     },
   };

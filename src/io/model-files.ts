@@ -73,7 +73,9 @@ export function loadLayersModelFromDir(dir: string): Promise<tf.LayersModel> {
 }
 
 /** Any TF.js model.json on disk: graph models (converted from TF/ONNX) and layers models (Keras). */
-export async function loadTfjsModelFile(modelJsonPath: string): Promise<{ predict(x: tf.Tensor): tf.Tensor; format: string }> {
+export async function loadTfjsModelFile(
+  modelJsonPath: string,
+): Promise<{ predict(x: tf.Tensor): tf.Tensor; format: string; graph?: tf.GraphModel }> {
   if (!fs.existsSync(modelJsonPath)) throw new Error(`${modelJsonPath}: model file not found`);
   let format: string;
   try {
@@ -85,7 +87,7 @@ export async function loadTfjsModelFile(modelJsonPath: string): Promise<{ predic
     o instanceof tf.Tensor ? o : Array.isArray(o) ? o[0] : Object.values(o)[0];
   if (format === 'graph-model') {
     const m = await tf.loadGraphModel(fileHandler(modelJsonPath));
-    return { format, predict: (x) => first(m.execute(x)) };
+    return { format, graph: m, predict: (x) => first(m.execute(x)) };
   }
   const m = await tf.loadLayersModel(fileHandler(modelJsonPath));
   return { format, predict: (x) => first(m.predict(x) as tf.Tensor | tf.Tensor[]) };

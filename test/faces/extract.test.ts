@@ -166,15 +166,16 @@ test(
 );
 
 test(
-  "Human's description networks on onnxruntime give Human's own features (cosine ≥ 0.999 on real faces) and the same crops",
+  "Human's networks on onnxruntime give the features and crops Human gives on TF.js (cosine ≥ 0.999 on real faces)",
   { skip: (!fs.existsSync(BBT_DIR) && 'no ../shared/data') || (!(await loadOnnxRuntime()) && 'onnxruntime-node missing') },
   async () => {
     await useWasm();
     const imgs = await Promise.all(listDataset(BBT_DIR, { perIdentity: 1, limit: 4 }).map((it) => decodeRgb(path.join(BBT_DIR, it.path))));
-    for (const model of ['human/faceres', 'human/faceres-deep']) {
+    for (const model of ['human/faceres', 'human/faceres-deep', 'human/mobileface']) {
       const human = await zooEntry(model).create({ runtime: 'tfjs' });
       const onnx = await zooEntry(model).create({ runtime: 'onnx', threads: 1 });
-      assert.match(String(onnx.lineage.preprocessing.network), /onnxruntime/);
+      const networks = onnx.lineage.preprocessing.networks as Record<string, string>;
+      assert.ok(networks.blazeface === 'onnxruntime' && networks.facemesh === 'onnxruntime', `${model}: ${JSON.stringify(networks)}`);
       let least = 1;
       for (const img of imgs) {
         const a = await human.embed(img),
@@ -182,12 +183,14 @@ test(
         assert.ok(a && b, `${model}: a face on one runtime only`);
         let dot = 0;
         for (let k = 0; k < a.embedding.length; k++) dot += a.embedding[k] * b.embedding[k];
-        assert.ok(dot >= 0.999, `${model}: cosine ${dot} between Human's TF.js features and onnxruntime's`);
+        assert.ok(dot >= 0.999, `${model}: cosine ${dot} between the TF.js and onnxruntime features`);
         assert.equal(a.faces, b.faces);
-        assert.deepEqual(a.crop, b.crop);
+        let diff = 0;
+        for (let k = 0; k < a.crop.length; k++) diff += Math.abs(a.crop[k] - b.crop[k]);
+        assert.ok(diff / a.crop.length < 1, `${model}: crops differ by ${diff / a.crop.length} per value`);
         least = Math.min(least, dot);
       }
-      console.log(`${model}: least cosine between Human's features and onnxruntime's ${least.toFixed(7)} (${imgs.length} faces)`);
+      console.log(`${model}: least cosine between the TF.js and onnxruntime features ${least.toFixed(7)} (${imgs.length} faces)`);
     }
   },
 );
