@@ -1,13 +1,19 @@
 // @vladmandic/face-api in Node on the wasm backend: its node-wasm bundle shares our TF.js engine and
-// loads its weights from the package's own model/ folder.
+// loads its weights from the package's own model/ folder. Where onnxruntime is chosen its detector
+// runs there (faceapi-onnx.ts), in an instance of its own so that a TF.js one stays as it is.
 import path from 'node:path';
 import { createRequire } from 'node:module';
+
+import type { Ort } from '../backend/onnxruntime.js';
+import { detectorOnOnnx, type SsdNet } from './faceapi-onnx.js';
 
 const require = createRequire(import.meta.url);
 
 // face-api's public surface as used here (the package ships its own typings for the browser build).
 export interface FaceApi {
-  nets: Record<'ssdMobilenetv1' | 'faceLandmark68Net' | 'faceRecognitionNet', { loadFromDisk(dir: string): Promise<void> }>;
+  nets: Record<'faceLandmark68Net' | 'faceRecognitionNet', { loadFromDisk(dir: string): Promise<void> }> & {
+    ssdMobilenetv1: SsdNet & { loadFromDisk(dir: string): Promise<void> };
+  };
   SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults?: number }) => unknown;
   detectAllFaces(
     input: unknown,
@@ -21,15 +27,23 @@ export interface FaceApiResult {
   descriptor: Float32Array;
 }
 
-let loaded: FaceApi | undefined;
+let shared: FaceApi | undefined;
 
-export async function loadFaceApi(): Promise<FaceApi> {
-  if (loaded) return loaded;
-  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+/** face-api with its three networks loaded; `onnx`: a fresh instance whose detector runs on onnxruntime. */
+export async function loadFaceApi(onnx?: { ort: Ort; threads?: number }): Promise<{ faceapi: FaceApi; networks: Record<string, string> }> {
+  if (!onnx && shared) return { faceapi: shared, networks: { ssdMobilenetv1: 'TF.js' } };
+  const bundle = require.resolve('@vladmandic/face-api/dist/face-api.node-wasm.js');
+  if (onnx) delete require.cache[bundle];
+  const faceapi = require(bundle) as FaceApi;
+  if (onnx) delete require.cache[bundle]; // the next plain load gets the shared, untouched instance
   const dir = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
   await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
   await faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
-  loaded = faceapi;
-  return faceapi;
+  if (!onnx) {
+    shared = faceapi;
+    return { faceapi, networks: { ssdMobilenetv1: 'TF.js' } };
+  }
+  const why = detectorOnOnnx(faceapi.nets.ssdMobilenetv1, onnx.ort, onnx.threads);
+  return { faceapi, networks: { ssdMobilenetv1: why ? `TF.js (${why})` : 'onnxruntime' } };
 }

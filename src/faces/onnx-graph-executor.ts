@@ -35,6 +35,30 @@ function nativeSession(): NativeSession | null {
   }
 }
 
+/** Runs an ONNX graph synchronously: feeds by input name, outputs by name. */
+export type SyncRun = (feeds: Record<string, tf.Tensor>, outputs: string[]) => tf.Tensor[];
+
+/** An ONNX graph as a synchronous function of TF.js tensors, or null where onnxruntime-node cannot. */
+export function syncSession(ort: Ort, onnx: Uint8Array, threads = 0): SyncRun | null {
+  const session = nativeSession();
+  if (!session) return null;
+  session.loadModel(onnx.buffer, onnx.byteOffset, onnx.byteLength, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+  });
+  return (feeds, outputs) => {
+    const inputs = Object.fromEntries(
+      Object.entries(feeds).map(([name, x]) => [
+        name,
+        new ort.Tensor('float32', x.dtype === 'float32' ? (x.dataSync() as Float32Array) : Float32Array.from(x.dataSync()), x.shape),
+      ]),
+    );
+    const out = session.run(inputs, Object.fromEntries(outputs.map((o) => [o, null])), {});
+    return outputs.map((o) => tf.tensor(out[o].data, [...out[o].dims]));
+  };
+}
+
 /** The part of a TF.js GraphModel this needs. */
 export interface ExecutableGraph {
   modelUrl?: string;
@@ -58,20 +82,17 @@ export async function executeOnOnnx(
   if (!url) return 'not loaded from a file';
   if (!nativeSession()) return 'this onnxruntime-node has no synchronous native session';
   const { topology, weights } = await loadGraphModelArtifacts(fileHandler(url));
-  const options = { executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...(threads > 0 ? { intraOpNumThreads: threads } : {}) };
   // output names may be the signature's aliases ('output_mesh') for graph tensors ('Identity_2:0')
   const aliases = model.signature?.outputs ?? {};
   const graphName = (n: string) => clean(aliases[n]?.name ?? n);
   // one session per list of requested outputs (a library asks for the same few lists every time)
-  const sessions = new Map<string, { session: NativeSession; input: string; outputs: string[] }>();
+  const sessions = new Map<string, { run: SyncRun; input: string; outputs: string[] }>();
   const sessionFor = (names: string[]) => {
     const key = names.join('\n');
     let s = sessions.get(key);
     if (!s) {
       const g = graphModelToOnnx(topology, weights, 'graph', names);
-      const session = nativeSession()!;
-      session.loadModel(g.onnx.buffer, g.onnx.byteOffset, g.onnx.byteLength, options);
-      s = { session, input: g.input, outputs: g.outputs.map((o) => o.name) };
+      s = { run: syncSession(ort, g.onnx, threads)!, input: g.input, outputs: g.outputs.map((o) => o.name) };
       sessions.set(key, s);
     }
     return s;
@@ -85,16 +106,8 @@ export async function executeOnOnnx(
   model.execute = (inputs, outputs) => {
     const list = inputs instanceof tf.Tensor ? [inputs] : Array.isArray(inputs) ? inputs : Object.values(inputs);
     if (list.length !== 1) throw new Error(`${url}: onnxruntime execute takes one input, got ${list.length}`);
-    const x = list[0];
-    const names = outputs == null ? defaultOutputs : (typeof outputs === 'string' ? [outputs] : outputs).map(graphName);
-    const s = sessionFor(names);
-    const data = x.dtype === 'float32' ? (x.dataSync() as Float32Array) : Float32Array.from(x.dataSync());
-    const out = s.session.run(
-      { [s.input]: new ort.Tensor('float32', data, x.shape) },
-      Object.fromEntries(s.outputs.map((o) => [o, null])),
-      {},
-    );
-    const tensors = s.outputs.map((o) => tf.tensor(out[o].data, [...out[o].dims]));
+    const s = sessionFor(outputs == null ? defaultOutputs : (typeof outputs === 'string' ? [outputs] : outputs).map(graphName));
+    const tensors = s.run({ [s.input]: list[0] }, s.outputs);
     // as TF.js: one tensor for one output asked by name or a single-output graph, else a list
     return typeof outputs === 'string' || tensors.length === 1 ? tensors[0] : tensors;
   };

@@ -144,13 +144,14 @@ const faceApiEntry: ZooEntry = {
     colour: 'RGB',
     output: 'L2-normalised',
   },
-  async create() {
-    const faceapi = await loadFaceApi();
+  async create(opts = {}) {
+    const ort = await chooseRuntime(opts.runtime ?? 'auto');
+    const { faceapi, networks } = await loadFaceApi(ort ? { ort, threads: opts.threads } : undefined);
     const lineage: ModelLineage = {
       id: 'faceapi/recognition',
       dim: 128,
       normalization: 'l2',
-      preprocessing: { ...faceApiEntry.preprocessing, faceapi: faceapi.version },
+      preprocessing: { ...faceApiEntry.preprocessing, faceapi: faceapi.version, networks },
     };
     return {
       lineage,

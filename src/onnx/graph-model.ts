@@ -62,8 +62,8 @@ const str = (n: TfNode, key: string): string => {
 };
 const strs = (n: TfNode, key: string): string[] => (n.attr?.[key]?.list?.s ?? []).map((s) => Buffer.from(s, 'base64').toString());
 
-/** Explicit [begin, end] pads of one spatial axis for TF's padding mode. */
-function axisPads(size: number, k: number, s: number, mode: string): [number, number] {
+/** Explicit [begin, end] pads of one spatial axis for TF's padding mode ('SAME' or 'VALID'). */
+export function axisPads(size: number, k: number, s: number, mode: string): [number, number] {
   if (mode === 'VALID') return [0, 0];
   const out = Math.ceil(size / s);
   const total = Math.max((out - 1) * s + k - size, 0);

@@ -166,16 +166,17 @@ test(
 );
 
 test(
-  "Human's networks on onnxruntime give the features and crops Human gives on TF.js (cosine ≥ 0.999 on real faces)",
+  "the zoo's networks on onnxruntime give the features and crops their libraries give on TF.js (cosine ≥ 0.999 on real faces)",
   { skip: (!fs.existsSync(BBT_DIR) && 'no ../shared/data') || (!(await loadOnnxRuntime()) && 'onnxruntime-node missing') },
   async () => {
     await useWasm();
     const imgs = await Promise.all(listDataset(BBT_DIR, { perIdentity: 1, limit: 4 }).map((it) => decodeRgb(path.join(BBT_DIR, it.path))));
-    for (const model of ['human/faceres', 'human/faceres-deep', 'human/mobileface']) {
+    for (const model of ['human/faceres', 'human/faceres-deep', 'human/mobileface', 'faceapi/recognition']) {
       const human = await zooEntry(model).create({ runtime: 'tfjs' });
       const onnx = await zooEntry(model).create({ runtime: 'onnx', threads: 1 });
       const networks = onnx.lineage.preprocessing.networks as Record<string, string>;
-      assert.ok(networks.blazeface === 'onnxruntime' && networks.facemesh === 'onnxruntime', `${model}: ${JSON.stringify(networks)}`);
+      const detector = model.startsWith('faceapi') ? ['ssdMobilenetv1'] : ['blazeface', 'facemesh'];
+      for (const net of detector) assert.equal(networks[net], 'onnxruntime', `${model}: ${JSON.stringify(networks)}`);
       let least = 1;
       for (const img of imgs) {
         const a = await human.embed(img),
