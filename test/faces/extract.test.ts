@@ -175,7 +175,7 @@ test(
       const human = await zooEntry(model).create({ runtime: 'tfjs' });
       const onnx = await zooEntry(model).create({ runtime: 'onnx', threads: 1 });
       const networks = onnx.lineage.preprocessing.networks as Record<string, string>;
-      const detector = model.startsWith('faceapi') ? ['ssdMobilenetv1'] : ['blazeface', 'facemesh'];
+      const detector = model.startsWith('faceapi') ? ['ssdMobilenetv1', 'faceRecognitionNet'] : ['blazeface', 'facemesh'];
       for (const net of detector) assert.equal(networks[net], 'onnxruntime', `${model}: ${JSON.stringify(networks)}`);
       let least = 1;
       for (const img of imgs) {
