@@ -1,7 +1,7 @@
 // TF.js graph models (model.json of format "graph-model", as the zoo's npm packages ship them) as ONNX,
 // so their networks can run on onnxruntime. The op set is what MobileNet-style face networks use:
 // convolutions (plain, depthwise, fused with bias and activation), element-wise arithmetic, clamps,
-// pooling, padding, means, matrix products, reshapes and softmax. Feature maps run NCHW (TF is NHWC):
+// pooling, padding, means and sums, matrix products, reshapes, squeezes, normalisation and softmax. Feature maps run NCHW (TF is NHWC):
 // the input is transposed once, kernels and per-channel constants are laid out for NCHW here, and
 // 'SAME' padding becomes explicit pads from the static input size. Anything else fails with the op's name.
 import * as tf from '@tensorflow/tfjs';
@@ -303,6 +303,44 @@ export function graphModelToOnnx(
         let y = op('Gemm', [a.name, constant(ins[1], w.dims, float(w)), ...bias], n.name, { transB: transB ? 1 : 0 });
         y = activation(n, y, fused[1], ins[3], out);
         set(n, y, [-1, out]);
+        break;
+      }
+      case 'Squeeze': {
+        const x = value(n, ins[0]);
+        const axes = ints(n, 'squeeze_dims').map((a) => (a < 0 ? a + x.dims.length : a));
+        // a feature map may lose only its two spatial axes of size 1: TF's [n, 1, 1, c] → [n, c] is NCHW [n, c, 1, 1] → [n, c]
+        const spatial =
+          x.dims.length === 4 && axes.length === 2 && axes.includes(1) && axes.includes(2) && x.dims[1] === 1 && x.dims[2] === 1;
+        if (x.dims.length === 4 && !spatial) fail(n, `squeezing axes [${axes}] of a feature map of shape [${x.dims}]`);
+        const onnxAxes = spatial ? [2, 3] : axes;
+        const axesName = constant('axes', [onnxAxes.length], BigInt64Array.from(onnxAxes.map(BigInt)));
+        set(
+          n,
+          op('Squeeze', [x.name, axesName], n.name),
+          x.dims.filter((_, k) => !axes.includes(k)),
+        );
+        break;
+      }
+      case 'Square': {
+        const x = value(n, ins[0]);
+        set(n, op('Mul', [x.name, x.name], n.name), x.dims);
+        break;
+      }
+      case 'Sqrt':
+      case 'Rsqrt': {
+        const x = value(n, ins[0]);
+        const root = op('Sqrt', [x.name], n.name);
+        set(n, n.op === 'Sqrt' ? root : op('Reciprocal', [root], n.name), x.dims);
+        break;
+      }
+      case 'Sum': {
+        const x = value(n, ins[0]);
+        if (x.dims.length === 4) fail(n, 'sums over feature maps are not supported');
+        const axes = [...(constOf(ins[1]) ?? fail(n, 'axes must be a constant')).data].map((a) => (a < 0 ? a + x.dims.length : a));
+        const keep = Boolean(n.attr?.keep_dims?.b);
+        const axesName = constant('axes', [axes.length], BigInt64Array.from(axes.map(BigInt)));
+        const dims = keep ? x.dims.map((d, k) => (axes.includes(k) ? 1 : d)) : x.dims.filter((_, k) => !axes.includes(k));
+        set(n, op('ReduceSum', [x.name, axesName], n.name, { keepdims: keep ? 1 : 0 }), dims);
         break;
       }
       case 'Softmax': {

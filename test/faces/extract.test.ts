@@ -171,11 +171,13 @@ test(
   async () => {
     await useWasm();
     const imgs = await Promise.all(listDataset(BBT_DIR, { perIdentity: 1, limit: 4 }).map((it) => decodeRgb(path.join(BBT_DIR, it.path))));
-    for (const model of ['human/faceres', 'human/faceres-deep', 'human/mobileface', 'faceapi/recognition']) {
+    for (const model of ['human/faceres', 'human/faceres-deep', 'human/mobileface', 'human/mobilefacenet', 'faceapi/recognition']) {
       const human = await zooEntry(model).create({ runtime: 'tfjs' });
       const onnx = await zooEntry(model).create({ runtime: 'onnx', threads: 1 });
       const networks = onnx.lineage.preprocessing.networks as Record<string, string>;
-      const detector = model.startsWith('faceapi') ? ['ssdMobilenetv1', 'faceRecognitionNet'] : ['blazeface', 'facemesh'];
+      const detector = model.startsWith('faceapi')
+        ? ['ssdMobilenetv1', 'faceRecognitionNet']
+        : ['blazeface', 'facemesh', ...(model.includes('faceres') ? [] : ['model'])];
       for (const net of detector) assert.equal(networks[net], 'onnxruntime', `${model}: ${JSON.stringify(networks)}`);
       let least = 1;
       for (const img of imgs) {

@@ -1,6 +1,6 @@
 // TF.js graph models converted to ONNX (src/onnx/graph-model.ts) and executed on onnxruntime in place
 // of TF.js (src/faces/onnx-graph-executor.ts) give TF.js's numbers: the zoo's networks (Human's
-// detector, mesh and description models, MobileFace) on random images, outputs by default and by name;
+// detector, mesh and description models, MobileFace, MobileFaceNet) on random images, outputs by default and by name;
 // and a clear error for an op the converter does not know.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,7 +36,7 @@ function worstDiff(got: tf.Tensor[], expected: tf.Tensor[]): number {
   return worst;
 }
 
-for (const model of ['blazeface', 'facemesh', 'faceres', 'mobileface']) {
+for (const model of ['blazeface', 'facemesh', 'faceres', 'mobileface', 'mobilefacenet']) {
   test(`${model}: executed on onnxruntime it matches TF.js on random images`, { skip: !ort && 'onnxruntime-node missing' }, async () => {
     await useWasm();
     const file = path.join(humanModelsDir(), `${model}.json`);
