@@ -3,8 +3,8 @@
 // whole embed call timed apart, embedding = embed − detection, on each runtime (tfjs: everything on
 // TF.js wasm, as Human and face-api run it; onnx: the networks r3an runs itself on onnxruntime). Each
 // (model, threads, runtime) runs in its own process (wasm's thread count is fixed per process). Prints
-// images/s, the ratio of each runtime to tfjs in the same run, and to the rate the zoo entry records as
-// typical (the one-thread figure measured when the model was added).
+// images/s and the ratio of each runtime to tfjs in the same run (the zoo records these figures as
+// typicalImagesPerSecond, for time estimates).
 // Usage: node dist/bench/extract.js [--data DIR] [--images 200] [--models a,b] [--threads 1,2] [--runtimes tfjs,onnx]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../src/backend/backend.js';
 import { listDataset } from '../src/faces/dataset.js';
 import { decodeRgb, type RgbImage } from '../src/faces/image.js';
-import { ZOO, zooEntry } from '../src/faces/zoo.js';
+import { zooEntry } from '../src/faces/zoo.js';
 import type { Runtime } from '../src/backend/onnxruntime.js';
 
 const { values } = parseArgs({
@@ -80,8 +80,8 @@ if (values.child) {
   const models = values.models!.split(',');
   for (const m of models) zooEntry(m); // unknown ids fail before any work
   console.log(`${values.images} images of ${values.data}; TF.js on wasm; one process per row`);
-  console.log('| model | threads | runtime | images/s | × tfjs | × typical | decode ms | detection ms | embedding ms | faces found |');
-  console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| model | threads | runtime | images/s | × tfjs | decode ms | detection ms | embedding ms | faces found |');
+  console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const model of models)
     for (const threads of values.threads!.split(',').map(Number)) {
       let tfjsRate: number | undefined;
@@ -107,11 +107,10 @@ if (values.child) {
         const t = JSON.parse(out.trim().split('\n').pop()!) as Timing;
         const rate = 1000 / (t.decodeMs + t.embedMs);
         if (runtime === 'tfjs') tfjsRate = rate;
-        const typical = ZOO[model]?.typicalImagesPerSecond;
         const det = t.detectMs == null ? '–' : t.detectMs.toFixed(1);
         const emb = t.detectMs == null ? t.embedMs.toFixed(1) : (t.embedMs - t.detectMs).toFixed(1);
         console.log(
-          `| ${model} | ${threads} | ${runtime} | ${rate.toFixed(2)} | ${tfjsRate ? `${(rate / tfjsRate).toFixed(2)}×` : '–'} | ${typical ? `${(rate / typical).toFixed(2)}×` : '–'} | ${t.decodeMs.toFixed(1)} | ${det} | ${emb} | ${t.faces}/${t.images} |`,
+          `| ${model} | ${threads} | ${runtime} | ${rate.toFixed(2)} | ${tfjsRate ? `${(rate / tfjsRate).toFixed(2)}×` : '–'} | ${t.decodeMs.toFixed(1)} | ${det} | ${emb} | ${t.faces}/${t.images} |`,
         );
       }
     }

@@ -51,7 +51,8 @@ const R3AN_SAMPLES_PER_SECOND = { onnxruntime: 16, tfjs: 5.5 };
 const TRAIN_SHARE = 0.4;
 
 function roughEstimate(images: number, models: string[], r3anEpochs: number, onnx: boolean): string {
-  const extract = models.reduce((s, m) => s + images / ZOO[m].typicalImagesPerSecond, 0);
+  const rate = (m: string) => (onnx ? ZOO[m].typicalImagesPerSecond.onnxruntime : undefined) ?? ZOO[m].typicalImagesPerSecond.tfjs;
+  const extract = models.reduce((s, m) => s + images / rate(m), 0);
   const train = (images * TRAIN_SHARE * r3anEpochs) / R3AN_SAMPLES_PER_SECOND[onnx ? 'onnxruntime' : 'tfjs'];
   return `rough time estimate on a 2-core CPU (stages already done cost nothing): extraction ${formatDuration(extract)}, R³AN training ${formatDuration(train)} on ${onnx ? 'onnxruntime' : 'TF.js'}, for ${images} images`;
 }

