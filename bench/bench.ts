@@ -246,7 +246,13 @@ for (const cfgName of configs) {
         sampleRss();
       }
       trainer.phaseSeconds = undefined;
-      if (onnx) ours.phases[batch] = Object.fromEntries(SCHEDULE.map(({ kind: k }) => [k, median(phases.map((p) => p[k] ?? 0))]));
+      if (onnx) {
+        ours.phases[batch] = Object.fromEntries(SCHEDULE.map(({ kind: k }) => [k, median(phases.map((p) => p[k] ?? 0))]));
+        const ms = Object.entries(ours.phases[batch]).map(([k, v]) => `${k} ${(v * 1e3).toFixed(0)} ms`);
+        console.log(
+          `train  ${label.padEnd(16)} batch ${String(batch).padStart(3)}: sub-steps (medians, optimiser included) ${ms.join(', ')}`,
+        );
+      }
       const s = median(times),
         gflops = (2 * macsPerSample * batch) / s / 1e9;
       ours.train[batch] = s;
