@@ -77,6 +77,6 @@ export const BACKEND_OPTIONS: OptionSpec = {
 export const BACKEND_HELP = `  --backend NAME     auto (default: tfjs-node if installed, else wasm), wasm, cpu or tensorflow
   --threads N        wasm and onnxruntime threads (default: number of cores)
   --runtime R        auto (default): onnxruntime-node, where installed, runs the GAN architectures'
-                     training steps, \`map\`, search and, in extraction, Human's description networks
-                     (same numbers within float tolerance, several times faster); onnx: require it;
-                     tfjs: TF.js only, on the --backend above`;
+                     training steps, \`map\`, search and, in extraction, the zoo's networks (same
+                     numbers within float tolerance, several times faster); onnx: require it; tfjs:
+                     TF.js only, on the --backend above`;
