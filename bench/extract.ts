@@ -54,7 +54,7 @@ async function measure(model: string, threads: number, runtime: Runtime, n: numb
   const imgs: RgbImage[] = [];
   for (const it of items) imgs.push(await decodeRgb(path.join(root, it.path)));
   const decodeMs = (performance.now() - t0) / imgs.length;
-  const embedder = await zooEntry(model).create({ runtime, threads });
+  const embedder = await zooEntry(model).create({ runtime }); // as r3an extract: --threads is TF.js's, onnxruntime keeps one
   // warm-up: the first calls compile kernels and allocate
   for (const img of imgs.slice(0, 2)) {
     await embedder.embed(img);

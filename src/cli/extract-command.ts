@@ -62,7 +62,6 @@ export async function extractCommand(argv: string[]): Promise<void> {
     model,
     out,
     runtime: backend.runtime,
-    threads: backend.threads,
     crops: Boolean(values.crops),
     flip: Boolean(values.flip),
     augment: intOption(values, 'augment') ?? 0,

@@ -56,7 +56,7 @@ export interface ZooEntry {
 export interface EmbedderOptions {
   /** where the networks r3an runs itself go: onnxruntime where installed (auto), or TF.js */
   runtime?: Runtime;
-  /** onnxruntime threads (0: its default) */
+  /** onnxruntime threads (default 1: the zoo's networks see one face at a time; more threads were slower) */
   threads?: number;
 }
 

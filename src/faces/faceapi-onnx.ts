@@ -260,7 +260,7 @@ function decode(box: tf.Tensor, cls: tf.Tensor, anchors: tf.Tensor) {
 }
 
 /** Puts the detector's network on onnxruntime; returns null, or why it stays on TF.js. */
-export function detectorOnOnnx(net: SsdNet, ort: Ort, threads = 0): string | null {
+export function detectorOnOnnx(net: SsdNet, ort: Ort, threads = 1): string | null {
   const p = net.params as SsdParams | undefined;
   if (!p?.mobilenetv1 || !p.prediction_layer || !p.output_layer) return 'its parameters are not loaded';
   const run = syncSession(ort, ssdGraph(p), threads);
@@ -275,7 +275,7 @@ export function detectorOnOnnx(net: SsdNet, ort: Ort, threads = 0): string | nul
 }
 
 /** Puts the recognition network on onnxruntime; returns null, or why it stays on TF.js. */
-export function recognitionOnOnnx(net: RecognitionNet, ort: Ort, threads = 0): string | null {
+export function recognitionOnOnnx(net: RecognitionNet, ort: Ort, threads = 1): string | null {
   const p = net.params as RecognitionParams | undefined;
   if (!p?.conv32_down || !p.fc) return 'its parameters are not loaded';
   const run = syncSession(ort, recognitionGraph(p), threads);

@@ -91,7 +91,7 @@ export async function createHuman(descriptionModel: string | null): Promise<Huma
  * Moves every network Human loaded (detector, mesh, description) to onnxruntime, Human's own pre- and
  * post-processing unchanged (src/faces/onnx-graph-executor.ts); returns where each one runs.
  */
-export async function runHumanOnOnnx(human: HumanInstance, ort: Ort, threads = 0): Promise<HumanNetworks> {
+export async function runHumanOnOnnx(human: HumanInstance, ort: Ort, threads = 1): Promise<HumanNetworks> {
   const where: HumanNetworks = {};
   for (const [name, model] of Object.entries(human.models.models)) {
     if (!model) continue;
