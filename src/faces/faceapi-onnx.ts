@@ -6,8 +6,10 @@
 // folded into the convolutions' kernels (the same arithmetic up to float rounding).
 import * as tf from '@tensorflow/tfjs';
 import type { Ort } from '../backend/onnxruntime.js';
-import { encodeOnnxModel, type OnnxNode, type OnnxTensor } from '../onnx/proto.js';
-import { axisPads, permute } from '../onnx/graph-model.js';
+import { encodeOnnxModel, type OnnxNode } from '../onnx/proto.js';
+import { GraphBuilder } from '../onnx/graph-builder.js';
+import { permute } from '../onnx/graph-model.js';
+import { axisPads } from '../onnx/tfjs-layers.js';
 import { syncSession } from './onnx-graph-executor.js';
 
 type Params = Record<string, tf.Tensor>;
@@ -52,26 +54,17 @@ interface FeatureMap {
 }
 
 /** ONNX nodes over NCHW feature maps with TF's padding rules, from TF.js kernels ([kh, kw, in, out]). */
-class Builder {
-  readonly nodes: OnnxNode[] = [];
-  readonly initializers: OnnxTensor[] = [];
-  private k = 0;
-  private name(base: string) {
-    return `${base}_${this.k++}`;
+class Builder extends GraphBuilder {
+  /** A node named after its op. */
+  node(type: string, inputs: string[], attrs?: OnnxNode['attrs']): string {
+    return this.op(type, inputs, type, attrs);
   }
-  constant(dims: number[], data: Float32Array | BigInt64Array): string {
-    const n = this.name('c');
-    this.initializers.push({ name: n, dims, data });
-    return n;
-  }
-  op(type: string, inputs: string[], attrs?: OnnxNode['attrs']): string {
-    const n = this.name(type);
-    this.nodes.push({ op: type, inputs, outputs: [n], name: n, ...(attrs ? { attrs } : {}) });
-    return n;
+  value(dims: number[], data: Float32Array | BigInt64Array): string {
+    return this.constant('c', dims, data);
   }
   /** The NHWC input `input` of side `size`, as an NCHW map. */
   input(size: number): FeatureMap {
-    return { name: this.op('Transpose', ['input'], { perm: [0, 3, 1, 2] }), size };
+    return { name: this.node('Transpose', ['input'], { perm: [0, 3, 1, 2] }), size };
   }
   /**
    * conv2d (+ bias) with TF's 'same' or 'valid' padding; `scale` multiplies each output channel (folded
@@ -89,12 +82,12 @@ class Builder {
     let w = values(filters);
     if (o.scale) w = w.map((v, i) => v * o.scale![i % outC]); // the output channel is the last axis
     const kernel = o.depthwise
-      ? this.constant([outC, 1, kh, kw], permute(w, filters.shape, [2, 3, 0, 1]))
-      : this.constant([cout, cin, kh, kw], permute(w, filters.shape, [3, 2, 0, 1]));
+      ? this.value([outC, 1, kh, kw], permute(w, filters.shape, [2, 3, 0, 1]))
+      : this.value([cout, cin, kh, kw], permute(w, filters.shape, [3, 2, 0, 1]));
     const mode = o.padding ?? 'SAME';
     const [t, b] = axisPads(x.size, kh, stride, mode),
       [l, r] = axisPads(x.size, kw, stride, mode);
-    const y = this.op('Conv', [x.name, kernel, this.constant([bias.length], bias)], {
+    const y = this.node('Conv', [x.name, kernel, this.value([bias.length], bias)], {
       kernel_shape: [kh, kw],
       strides: [stride, stride],
       pads: [t, l, b, r],
@@ -103,13 +96,13 @@ class Builder {
     return { name: y, size: Math.floor((x.size + t + b - kh) / stride) + 1 };
   }
   relu6(x: FeatureMap): FeatureMap {
-    return { name: this.op('Clip', [x.name, this.constant([], Float32Array.of(0)), this.constant([], Float32Array.of(6))]), size: x.size };
+    return { name: this.node('Clip', [x.name, this.value([], Float32Array.of(0)), this.value([], Float32Array.of(6))]), size: x.size };
   }
   relu(x: FeatureMap): FeatureMap {
-    return { name: this.op('Relu', [x.name]), size: x.size };
+    return { name: this.node('Relu', [x.name]), size: x.size };
   }
   shape(dims: number[]): string {
-    return this.constant([dims.length], BigInt64Array.from(dims.map(BigInt)));
+    return this.value([dims.length], BigInt64Array.from(dims.map(BigInt)));
   }
   encode(name: string, inputSize: number, outputs: { name: string; dims: (number | string)[] }[]): Uint8Array {
     return encodeOnnxModel({
@@ -168,7 +161,7 @@ function ssdGraph(p: SsdParams): Uint8Array {
     const bp = pl[`box_predictor_${i}`];
     // face-api reshapes the NHWC map: back to NHWC first (0 in a shape keeps the batch)
     const head = (q: Params, dims: number[]) =>
-      g.op('Reshape', [g.op('Transpose', [g.conv(s, q.filters, values(q.bias), 1).name], { perm: [0, 2, 3, 1] }), g.shape(dims)]);
+      g.node('Reshape', [g.node('Transpose', [g.conv(s, q.filters, values(q.bias), 1).name], { perm: [0, 2, 3, 1] }), g.shape(dims)]);
     boxes.push(head(bp.box_encoding_predictor, [0, -1, 1, 4]));
     classes.push(head(bp.class_predictor, [0, -1, 3]));
   });
@@ -199,23 +192,23 @@ function recognitionGraph(p: RecognitionParams): Uint8Array {
   };
   const residual = (x: FeatureMap, q: ResidualParams) => {
     const e = conv(conv(x, q.conv1, 1, true), q.conv2, 1, false);
-    return g.relu({ name: g.op('Add', [e.name, x.name]), size: x.size });
+    return g.relu({ name: g.node('Add', [e.name, x.name]), size: x.size });
   };
   // face-api's down-sampling block: the shortcut is a 2×2 average pool, zero-padded to the branch's
   // channels; the branch (a 'valid' stride-2 conv) gets a zero row and column when it comes out smaller
   const down = (x: FeatureMap, q: ResidualParams) => {
     let e = conv(conv(x, q.conv1, 2, true, 'VALID'), q.conv2, 1, false);
     const pooled = Math.floor(x.size / 2);
-    const r = g.op('AveragePool', [x.name], { kernel_shape: [2, 2], strides: [2, 2] });
+    const r = g.node('AveragePool', [x.name], { kernel_shape: [2, 2], strides: [2, 2] });
     if (e.size !== pooled)
-      e = { name: g.op('Pad', [e.name, g.shape([0, 0, 0, 0, 0, 0, 1, 1]), g.constant([], Float32Array.of(0))]), size: e.size + 1 };
+      e = { name: g.node('Pad', [e.name, g.shape([0, 0, 0, 0, 0, 0, 1, 1]), g.value([], Float32Array.of(0))]), size: e.size + 1 };
     const cin = q.conv1.conv.filters.shape[2]!,
       cout = q.conv2.conv.filters.shape[3]!;
-    const shortcut = cin === cout ? r : g.op('Pad', [r, g.shape([0, 0, 0, 0, 0, cout - cin, 0, 0]), g.constant([], Float32Array.of(0))]);
-    return g.relu({ name: g.op('Add', [shortcut, e.name]), size: e.size });
+    const shortcut = cin === cout ? r : g.node('Pad', [r, g.shape([0, 0, 0, 0, 0, cout - cin, 0, 0]), g.value([], Float32Array.of(0))]);
+    return g.relu({ name: g.node('Add', [shortcut, e.name]), size: e.size });
   };
   let x = conv(g.input(RECOGNITION_SIZE), p.conv32_down, 2, true, 'VALID');
-  x = { name: g.op('MaxPool', [x.name], { kernel_shape: [3, 3], strides: [2, 2] }), size: Math.floor((x.size - 3) / 2) + 1 };
+  x = { name: g.node('MaxPool', [x.name], { kernel_shape: [3, 3], strides: [2, 2] }), size: Math.floor((x.size - 3) / 2) + 1 };
   for (const [name, kind] of [
     ['conv32_1', 'res'],
     ['conv32_2', 'res'],
@@ -233,8 +226,8 @@ function recognitionGraph(p: RecognitionParams): Uint8Array {
     ['conv256_down_out', 'down'],
   ] as const)
     x = kind === 'res' ? residual(x, p[name] as ResidualParams) : down(x, p[name] as ResidualParams);
-  const pooled = g.op('ReduceMean', [x.name], { axes: [2, 3], keepdims: 0 });
-  g.nodes.push({ op: 'MatMul', inputs: [pooled, g.constant(p.fc.shape, values(p.fc))], outputs: ['descriptor'], name: 'descriptor' });
+  const pooled = g.node('ReduceMean', [x.name], { axes: [2, 3], keepdims: 0 });
+  g.nodes.push({ op: 'MatMul', inputs: [pooled, g.value(p.fc.shape, values(p.fc))], outputs: ['descriptor'], name: 'descriptor' });
   return g.encode('faceapi_recognition', RECOGNITION_SIZE, [{ name: 'descriptor', dims: ['n', p.fc.shape[1]!] }]);
 }
 

@@ -2,7 +2,8 @@
 // onnxruntime where it is installed. Feature maps are NCHW in ONNX (TF.js is NHWC): kernels are
 // transposed once here, and 'same' padding becomes explicit pads computed from the static shapes.
 import * as tf from '@tensorflow/tfjs';
-import { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from './proto.js';
+import { encodeOnnxModel, type OnnxGraph } from './proto.js';
+import { GraphBuilder } from './graph-builder.js';
 import { permute } from './graph-model.js';
 import { convTransposePads, inputShapeOf, pair, samePads, walkModel, type Container } from './tfjs-layers.js';
 
@@ -10,25 +11,6 @@ export const ONNX_INPUT = 'source_feature';
 export const ONNX_OUTPUT = 'mapped_feature';
 
 type Layer = tf.layers.Layer;
-
-class GraphBuilder {
-  nodes: OnnxNode[] = [];
-  initializers: OnnxTensor[] = [];
-  private n = 0;
-  fresh(base: string): string {
-    return `${base}__${this.n++}`;
-  }
-  constant(base: string, dims: number[], data: Float32Array | BigInt64Array): string {
-    const name = this.fresh(base);
-    this.initializers.push({ name, dims, data });
-    return name;
-  }
-  op(op: string, inputs: string[], base: string, attrs?: OnnxNode['attrs']): string {
-    const out = this.fresh(base);
-    this.nodes.push({ op, inputs, outputs: [out], name: out, ...(attrs ? { attrs } : {}) });
-    return out;
-  }
-}
 
 const weightsOf = (layer: Layer) => layer.getWeights().map((w) => ({ data: w.dataSync() as Float32Array, shape: w.shape }));
 const config = (layer: Layer) => layer.getConfig() as Record<string, unknown>;

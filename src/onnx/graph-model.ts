@@ -5,7 +5,9 @@
 // the input is transposed once, kernels and per-channel constants are laid out for NCHW here, and
 // 'SAME' padding becomes explicit pads from the static input size. Anything else fails with the op's name.
 import * as tf from '@tensorflow/tfjs';
-import { encodeOnnxModel, type OnnxNode, type OnnxTensor } from './proto.js';
+import { encodeOnnxModel, type OnnxNode } from './proto.js';
+import { GraphBuilder } from './graph-builder.js';
+import { axisPads } from './tfjs-layers.js';
 
 /** Graph input (NHWC float) and the names of its outputs (TF node names, in the graph's order). */
 export interface ConvertedGraph {
@@ -62,14 +64,6 @@ const str = (n: TfNode, key: string): string => {
 };
 const strs = (n: TfNode, key: string): string[] => (n.attr?.[key]?.list?.s ?? []).map((s) => Buffer.from(s, 'base64').toString());
 
-/** Explicit [begin, end] pads of one spatial axis for TF's padding mode ('SAME' or 'VALID'). */
-export function axisPads(size: number, k: number, s: number, mode: string): [number, number] {
-  if (mode === 'VALID') return [0, 0];
-  const out = Math.ceil(size / s);
-  const total = Math.max((out - 1) * s + k - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
-}
-
 /**
  * Converts a TF.js graph model (its topology and decoded weights) to ONNX (opset 13). `outputNames`: the
  * model signature's outputs (TF node names); without them, every computed value nobody consumes.
@@ -80,21 +74,12 @@ export function graphModelToOnnx(
   modelName = 'graph_model',
   outputNames?: string[],
 ): ConvertedGraph {
-  const nodes: OnnxNode[] = [];
-  const initializers: OnnxTensor[] = [];
+  const g = new GraphBuilder();
   const vals = new Map<string, Val>();
-  let counter = 0;
-  const fresh = (base: string) => `${base.replace(/[^A-Za-z0-9_]/g, '_')}__${counter++}`;
-  const constant = (base: string, dims: number[], data: Float32Array | BigInt64Array): string => {
-    const name = fresh(base);
-    initializers.push({ name, dims, data });
-    return name;
-  };
-  const op = (type: string, inputs: string[], base: string, attrs?: OnnxNode['attrs']): string => {
-    const out = fresh(base);
-    nodes.push({ op: type, inputs, outputs: [out], name: out, ...(attrs ? { attrs } : {}) });
-    return out;
-  };
+  // TF node names hold '/' and ':'; the ONNX names derived from them keep letters, digits and '_'
+  const safe = (base: string) => base.replace(/[^A-Za-z0-9_]/g, '_');
+  const constant = (base: string, dims: number[], data: Float32Array | BigInt64Array) => g.constant(safe(base), dims, data);
+  const op = (type: string, inputs: string[], base: string, attrs?: OnnxNode['attrs']) => g.op(type, inputs, safe(base), attrs);
   const fail = (n: TfNode, why: string): never => {
     throw new Error(`TF.js graph → ONNX: ${n.op} node "${n.name}": ${why}`);
   };
@@ -373,15 +358,15 @@ export function graphModelToOnnx(
   for (const o of outputs) if (!vals.has(o)) throw new Error(`TF.js graph → ONNX: output "${o}" is not computed by the graph`);
   const graphOutputs = outputs.map((tfName) => {
     const v = vals.get(tfName)!;
-    const name = `out_${fresh(tfName)}`;
+    const name = `out_${g.fresh(safe(tfName))}`;
     const src = v.dims.length === 4 ? op('Transpose', [v.name], 'nhwc', { perm: NCHW_TO_NHWC }) : v.name;
-    nodes.push({ op: 'Identity', inputs: [src], outputs: [name], name });
+    g.nodes.push({ op: 'Identity', inputs: [src], outputs: [name], name });
     return { name, tf: tfName, dims: v.dims };
   });
   const onnx = encodeOnnxModel({
     name: modelName,
-    nodes,
-    initializers,
+    nodes: g.nodes,
+    initializers: g.initializers,
     inputs: [{ name: 'input', dims: ['n', ...input.dims.slice(1)] }],
     outputs: graphOutputs.map((o) => ({ name: o.name, dims: ['n', ...o.dims.slice(1)] })),
   });

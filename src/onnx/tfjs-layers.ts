@@ -13,15 +13,18 @@ interface InboundNode {
   nodeIndices: number[];
 }
 
+/** Explicit [begin, end] pads of one spatial axis for TF's padding mode ('SAME' or 'VALID'). */
+export function axisPads(size: number, k: number, s: number, mode: string): [number, number] {
+  if (mode === 'VALID') return [0, 0];
+  const out = Math.ceil(size / s);
+  const total = Math.max((out - 1) * s + k - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
 /** Explicit [top, left, bottom, right] pads of TF's 'same' for a forward convolution. */
 export function samePads(inH: number, inW: number, k: number, s: number): number[] {
-  const pad = (n: number) => {
-    const out = Math.ceil(n / s);
-    const total = Math.max((out - 1) * s + k - n, 0);
-    return [Math.floor(total / 2), total - Math.floor(total / 2)];
-  };
-  const [t, b] = pad(inH),
-    [l, r] = pad(inW);
+  const [t, b] = axisPads(inH, k, s, 'SAME'),
+    [l, r] = axisPads(inW, k, s, 'SAME');
   return [t, l, b, r];
 }
 
