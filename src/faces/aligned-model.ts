@@ -11,7 +11,7 @@ import { alignArcFace, fivePointsFromMesh } from './alignment.js';
 import { l2, pickFace, type Embedder, type EmbedderOptions, type ZooEntry } from './embedder.js';
 import { countHumanFaces, createHuman, humanDetect, runHumanOnOnnx } from './human-runtime.js';
 import { chooseRuntime } from '../backend/onnxruntime.js';
-import { executeOnOnnx, type ExecutableGraph } from './onnx-graph-executor.js';
+import { executeOnOnnx, runsOn, type ExecutableGraph } from './onnx-graph-executor.js';
 import type { RgbImage } from './image.js';
 
 export const PIXEL_SCALINGS = ['0..255', '-1..1', '0..1'] as const;
@@ -52,7 +52,7 @@ export async function createAlignedEmbedder(spec: AlignedModelSpec, lineage: Mod
     const networks = human ? await runHumanOnOnnx(human, ort, opts.threads) : {};
     if (model.graph) {
       const why = await executeOnOnnx(model.graph as unknown as ExecutableGraph, ort, { file: spec.modelFile, threads: opts.threads });
-      networks.model = why ? `TF.js (${why})` : 'onnxruntime';
+      networks.model = runsOn(why);
     }
     lineage = { ...lineage, preprocessing: { ...lineage.preprocessing, networks } };
   }

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 
 import type { Ort } from '../backend/onnxruntime.js';
 import { detectorOnOnnx, recognitionOnOnnx, type RecognitionNet, type SsdNet } from './faceapi-onnx.js';
+import { runsOn } from './onnx-graph-executor.js';
 
 const require = createRequire(import.meta.url);
 
@@ -47,12 +48,11 @@ export async function loadFaceApi(onnx?: { ort: Ort; threads?: number }): Promis
     shared = faceapi;
     return { faceapi, networks: onTfjs };
   }
-  const where = (why: string | null) => (why ? `TF.js (${why})` : 'onnxruntime');
   return {
     faceapi,
     networks: {
-      ssdMobilenetv1: where(detectorOnOnnx(faceapi.nets.ssdMobilenetv1, onnx.ort, onnx.threads)),
-      faceRecognitionNet: where(recognitionOnOnnx(faceapi.nets.faceRecognitionNet, onnx.ort, onnx.threads)),
+      ssdMobilenetv1: runsOn(detectorOnOnnx(faceapi.nets.ssdMobilenetv1, onnx.ort, onnx.threads)),
+      faceRecognitionNet: runsOn(recognitionOnOnnx(faceapi.nets.faceRecognitionNet, onnx.ort, onnx.threads)),
     },
   };
 }

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { wasmPackageDir } from '../backend/wasm-threads.js';
 import type { RgbImage } from './image.js';
 import type { Ort } from '../backend/onnxruntime.js';
-import { executeOnOnnx, type ExecutableGraph } from './onnx-graph-executor.js';
+import { executeOnOnnx, runsOn, type ExecutableGraph } from './onnx-graph-executor.js';
 
 const require = createRequire(import.meta.url);
 
@@ -96,7 +96,7 @@ export async function runHumanOnOnnx(human: HumanInstance, ort: Ort, threads = 1
   for (const [name, model] of Object.entries(human.models.models)) {
     if (!model) continue;
     const why = await executeOnOnnx(model, ort, { threads });
-    where[name] = why ? `TF.js (${why})` : 'onnxruntime';
+    where[name] = runsOn(why);
   }
   return where;
 }

@@ -23,17 +23,25 @@ interface NativeSession {
   run(feeds: Record<string, unknown>, fetches: Record<string, null>, options: object): Record<string, NativeTensor>;
 }
 
-/** onnxruntime-node's native inference session, or null where its layout differs from 1.x's. */
-function nativeSession(): NativeSession | null {
+type NativeBinding = { InferenceSession: new () => NativeSession };
+let binding: NativeBinding | null | undefined;
+
+/** onnxruntime-node's native binding (loaded once), or null where its layout differs from 1.x's. */
+function nativeBinding(): NativeBinding | null {
+  if (binding !== undefined) return binding;
   try {
-    const b = require('onnxruntime-node/dist/binding') as { initOrt(): void; binding: { InferenceSession: new () => NativeSession } };
+    const b = require('onnxruntime-node/dist/binding') as { initOrt(): void; binding: NativeBinding };
     b.initOrt();
     const s = new b.binding.InferenceSession();
-    return typeof s.run === 'function' && typeof s.loadModel === 'function' ? s : null;
+    binding = typeof s.run === 'function' && typeof s.loadModel === 'function' ? b.binding : null;
   } catch {
-    return null;
+    binding = null;
   }
+  return binding;
 }
+
+/** Where a network runs, as the lineage records it: 'onnxruntime', or 'TF.js (why not)'. */
+export const runsOn = (whyNot: string | null): string => (whyNot ? `TF.js (${whyNot})` : 'onnxruntime');
 
 /** Runs an ONNX graph synchronously: feeds by input name, outputs by name. */
 export type SyncRun = (feeds: Record<string, tf.Tensor>, outputs: string[]) => tf.Tensor[];
@@ -44,8 +52,9 @@ export type SyncRun = (feeds: Record<string, tf.Tensor>, outputs: string[]) => t
  * made extraction 2.2× slower on the 2-core machine (faceres 18.8 against 41.3 images/s).
  */
 export function syncSession(ort: Ort, onnx: Uint8Array, threads = 1): SyncRun | null {
-  const session = nativeSession();
-  if (!session) return null;
+  const b = nativeBinding();
+  if (!b) return null;
+  const session = new b.InferenceSession();
   session.loadModel(onnx.buffer, onnx.byteOffset, onnx.byteLength, {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
@@ -84,7 +93,7 @@ export async function executeOnOnnx(
 ): Promise<string | null> {
   const url = file ?? (model.modelUrl?.startsWith('file://') ? fileURLToPath(model.modelUrl) : undefined);
   if (!url) return 'not loaded from a file';
-  if (!nativeSession()) return 'this onnxruntime-node has no synchronous native session';
+  if (!nativeBinding()) return 'this onnxruntime-node has no synchronous native session';
   const { topology, weights } = await loadGraphModelArtifacts(fileHandler(url));
   // output names may be the signature's aliases ('output_mesh') for graph tensors ('Identity_2:0')
   const aliases = model.signature?.outputs ?? {};

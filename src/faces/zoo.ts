@@ -157,15 +157,15 @@ const faceApiEntry: ZooEntry = {
       normalization: 'l2',
       preprocessing: { ...faceApiEntry.preprocessing, faceapi: faceapi.version, networks },
     };
+    const options = new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE });
+    // detection and 68-point landmarks: what embed() describes and detect() counts
+    const faces = (input: tf.Tensor3D) => faceapi.detectAllFaces(input, options).withFaceLandmarks();
     return {
       lineage,
       async embed(img) {
         const { pad, input } = paddedInput(img);
         try {
-          const results = await faceapi
-            .detectAllFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE }))
-            .withFaceLandmarks()
-            .withFaceDescriptors();
+          const results = await faces(input).withFaceDescriptors();
           if (results.length === 0) return null;
           const i = pickFace(
             results.map((r) => r.detection.box),
@@ -182,10 +182,7 @@ const faceApiEntry: ZooEntry = {
       async detect(img) {
         const { input } = paddedInput(img);
         try {
-          const found = await faceapi
-            .detectAllFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE }))
-            .withFaceLandmarks();
-          return found.length;
+          return (await faces(input)).length;
         } finally {
           input.dispose();
         }
