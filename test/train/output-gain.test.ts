@@ -52,22 +52,22 @@ test('quickTop1: a distractor closer than the mate turns a hit into a miss', () 
   assert.equal(quickTop1(t, t, 2, ids, Float32Array.from([1, 0.05]))!.top1, 0);
 });
 
+/** Validation pairs whose source and target are the same features. */
+function selfPairs(y: Float32Array, identities: string[]): PairedData {
+  return { n: identities.length, ds: d, dt: d, x: y, y, identities, paths: identities.map((id, i) => `${id}/${i}`) };
+}
+
+/** The exact mapping: a d×d identity matrix. */
+function identityMap(): tf.LayersModel {
+  return tf.sequential({ layers: [tf.layers.dense({ inputShape: [d], units: d, useBias: false, kernelInitializer: 'identity' })] });
+}
+
 test('validation picks a gain > 1 for a shrunk mapping (and it scores better) and 1 for an exact one', async () => {
   await useWasm();
   const v = faces(30, 3, 1),
     dist = faces(200, 1, 2);
-  const val: PairedData = {
-    n: v.identities.length,
-    ds: d,
-    dt: d,
-    x: v.y,
-    y: v.y,
-    identities: v.identities,
-    paths: v.identities.map((id, i) => `${id}/${i}`),
-  };
-  const identity = tf.sequential({
-    layers: [tf.layers.dense({ inputShape: [d], units: d, useBias: false, kernelInitializer: 'identity' })],
-  });
+  const val = selfPairs(v.y, v.identities);
+  const identity = identityMap();
   // shrunk toward the mean by 0.2, as a regression toward a dominant common direction does
   const shrunk = withOutputGain(identity, v.mean, 0.2);
   const ctx = { targetMean: v.mean, distractors: dist.y };
@@ -83,19 +83,11 @@ test('validation picks a gain > 1 for a shrunk mapping (and it scores better) an
 test('without identification probes (label-free validation) the gain stays 1', async () => {
   await useWasm();
   const v = faces(10, 2, 3);
-  const val: PairedData = {
-    n: v.identities.length,
-    ds: d,
-    dt: d,
-    x: v.y,
-    y: v.y,
-    identities: v.identities.map(() => ''),
-    paths: v.identities.map((_, i) => `${i}`),
-  };
-  const identity = tf.sequential({
-    layers: [tf.layers.dense({ inputShape: [d], units: d, useBias: false, kernelInitializer: 'identity' })],
-  });
-  const r = validate(withOutputGain(identity, v.mean, 0.2), val, { targetMean: v.mean, gains: [1, 2, 5, 10] });
+  const val = selfPairs(
+    v.y,
+    v.identities.map(() => ''),
+  );
+  const r = validate(withOutputGain(identityMap(), v.mean, 0.2), val, { targetMean: v.mean, gains: [1, 2, 5, 10] });
   assert.equal(r.top1, undefined);
   assert.equal(r.gain ?? 1, 1);
 });
