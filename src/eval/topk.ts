@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { tidyValues } from '../core/tidy-values.js';
 import type { InferenceSession } from 'onnxruntime-node';
-import { chooseRuntime, type Ort, type Runtime } from '../backend/onnxruntime.js';
+import { chooseRuntime, sessionOptions, type Ort, type Runtime } from '../backend/onnxruntime.js';
 import { encodeOnnxModel } from '../onnx/proto.js';
 
 export interface TopK {
@@ -66,11 +66,7 @@ function onnxBlock(ort: Ort, dim: number, threads: number): Block {
           { name: 'indices', dims: ['p', kk], type: 'int64' },
         ],
       });
-      s = ort.InferenceSession.create(bytes, {
-        executionProviders: ['cpu'],
-        graphOptimizationLevel: 'all',
-        ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
-      });
+      s = ort.InferenceSession.create(bytes, sessionOptions(threads));
       sessions.set(key, s);
     }
     return s;

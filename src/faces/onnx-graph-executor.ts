@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Ort } from '../backend/onnxruntime.js';
+import { sessionOptions, type Ort } from '../backend/onnxruntime.js';
 import { fileHandler } from '../io/model-files.js';
 import { graphModelToOnnx, loadGraphModelArtifacts } from '../onnx/graph-model.js';
 
@@ -55,11 +55,7 @@ export function syncSession(ort: Ort, onnx: Uint8Array, threads = 1): SyncRun | 
   const b = nativeBinding();
   if (!b) return null;
   const session = new b.InferenceSession();
-  session.loadModel(onnx.buffer, onnx.byteOffset, onnx.byteLength, {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
-  });
+  session.loadModel(onnx.buffer, onnx.byteOffset, onnx.byteLength, sessionOptions(threads));
   return (feeds, outputs) => {
     const inputs = Object.fromEntries(
       Object.entries(feeds).map(([name, x]) => [

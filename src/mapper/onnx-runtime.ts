@@ -4,7 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { l2NormalizeRows } from '../eval/similarity.js';
 import { mapRowsUnchecked } from './map-rows.js';
 import { mappingToOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../onnx/export.js';
-import { chooseRuntime, type Runtime } from '../backend/onnxruntime.js';
+import { chooseRuntime, sessionOptions, type Runtime } from '../backend/onnxruntime.js';
 
 /** Runs a mapping over rows of source features. */
 export interface MappingRunner {
@@ -27,11 +27,7 @@ function tfjsRunner(mapping: tf.LayersModel): MappingRunner {
 export async function createMappingRunner(mapping: tf.LayersModel, runtime: Runtime = 'auto', threads = 0): Promise<MappingRunner> {
   const o = await chooseRuntime(runtime);
   if (!o) return tfjsRunner(mapping);
-  const session = await o.InferenceSession.create(mappingToOnnx(mapping), {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
-  });
+  const session = await o.InferenceSession.create(mappingToOnnx(mapping), sessionOptions(threads));
   return {
     runtime: 'onnxruntime',
     async run(x, ds, dt, normalize) {

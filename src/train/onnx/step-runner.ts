@@ -6,6 +6,7 @@
 // variable assigned from outside (a checkpoint restored, a TF.js optimiser) is read again.
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceSession } from 'onnxruntime-node';
+import { sessionOptions } from '../../backend/onnxruntime.js';
 import { FACE_SIZE } from '../../core/face-size.js';
 import type { LossSwitches } from '../architectures.js';
 import { buildSubStep, INPUT_FACES, INPUT_X, INPUT_Y, type StepNets, type StepPlan, type SubStep } from './step-graphs.js';
@@ -64,11 +65,7 @@ export class OnnxStepRunner {
     if (!s) {
       s = (async () => {
         const plan = buildSubStep(kind, this.nets, n, this.ds, this.dt, this.switches, this.lambda);
-        const session = await this.ort.InferenceSession.create(plan.bytes, {
-          executionProviders: ['cpu'],
-          graphOptimizationLevel: 'all',
-          ...(this.threads > 0 ? { intraOpNumThreads: this.threads } : {}),
-        });
+        const session = await this.ort.InferenceSession.create(plan.bytes, sessionOptions(this.threads));
         return { session, plan };
       })();
       this.sessions.set(key, s);
