@@ -29,6 +29,7 @@ export class NetworkEmitter {
   readonly weights: WeightInput[] = [];
   readonly batchNorms: BatchNormUse[] = [];
   private readonly byVariable = new Map<tf.Variable, string>();
+  private given?: Map<tf.Variable, string>;
 
   /** `train`: the models whose trainable weights get gradients in this graph. */
   constructor(
@@ -38,6 +39,8 @@ export class NetworkEmitter {
 
   private weight(lv: LayerVariable, trainable: boolean): string {
     const v = lv.read();
+    const given = this.given?.get(v);
+    if (given) return given;
     const known = this.byVariable.get(v);
     if (known) return known;
     const input = this.t.input(`w${this.weights.length}_${v.name.replace(/[^A-Za-z0-9_]/g, '_')}`, v.shape, trainable);
@@ -49,14 +52,21 @@ export class NetworkEmitter {
   /**
    * Applies `model` to `x` (NCHW for images, (N, d) for features). A network of pointwise and
    * depthwise convolutions runs in the (C, N, H, W) layout inside (see ops.ts), the others in NCHW.
+   * `weights`: values computed in the graph that stand for some of its variables (e.g. weights updated
+   * by an optimiser step in the graph); they are neither graph inputs nor differentiated.
    */
-  apply(model: tf.LayersModel, x: string): string {
-    const trainable = this.train.has(model);
+  apply(model: tf.LayersModel, x: string, weights?: Map<tf.Variable, string>): string {
+    const trainable = this.train.has(model) && !weights;
     const cnhw = t4(this.t, x) && channelsOuterFits(model);
     const input = cnhw ? op.transpose(this.t, x, [1, 0, 2, 3]) : x;
-    return walkModel(model as unknown as Layer & Container, input, (layer, inputs) =>
-      cnhw ? this.layerCnhw(layer, inputs, trainable) : this.layer(layer, inputs, trainable),
-    );
+    this.given = weights;
+    try {
+      return walkModel(model as unknown as Layer & Container, input, (layer, inputs) =>
+        cnhw ? this.layerCnhw(layer, inputs, trainable) : this.layer(layer, inputs, trainable),
+      );
+    } finally {
+      this.given = undefined;
+    }
   }
 
   /** The layers channelsOuterFits admits, on (C, N, H, W) maps. */

@@ -88,6 +88,19 @@ export class Tape {
     this.grads.set(v, prev ? this.op('Add', [prev, g], this.shape(v), 'grad_sum') : g);
   }
 
+  /** `v` as a value no gradient flows back through (a stop-gradient). */
+  detach(v: string): string {
+    return this.op('Identity', [v], this.shape(v), 'detached');
+  }
+
+  /**
+   * Forgets the gradients of the last backward(), so that a second objective on the same tape (built
+   * on values of the first, e.g. weights the first one's gradients updated) gets its own.
+   */
+  clearGrads(): void {
+    this.grads.clear();
+  }
+
   /** Seeds d(objective)/d(v) = weight for scalar values, then emits the whole backward pass. */
   backward(seeds: [string, number][]): void {
     for (const [v, w] of seeds) this.addGrad(v, this.scalar(w));

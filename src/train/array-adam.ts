@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { nativeKernels, type NativeKernels } from './native-kernels.js';
 
 type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
-interface Moments {
+export interface Moments {
   name: string;
   m: Float32Array;
   v: Float32Array;
@@ -72,20 +72,39 @@ export class ArrayAdam extends tf.Optimizer {
    * onnxruntime trainer does so only when TF.js next reads it).
    */
   applyArrays(vars: tf.Variable[], grads: Float32Array[], scale: number, weights: Float32Array[]): void {
-    // TF.js: w −= lr·(m/c1)/(√(v/c2) + ε), c = 1 − β^t; the same as m·(lr·√c2/c1)/(√v + ε·√c2), one division
-    const c1 = 1 - this.accBeta1.dataSync()[0],
-      c2 = 1 - this.accBeta2.dataSync()[0];
-    const step = (this.learningRate * Math.sqrt(c2)) / c1,
-      epsHat = this.epsilon * Math.sqrt(c2);
+    const { step, epsHat } = this.stepConstants();
+    const moments = this.momentsOf(vars);
     vars.forEach((variable, i) => {
       const w = weights[i],
         g = grads[i];
       if (w.length !== variable.size || g.length !== variable.size)
         throw new Error(`Adam: ${variable.name} has ${variable.size} values, got ${w.length} weights and ${g.length} gradients`);
+      this.kernels.adamUpdate(w, moments[i].m, moments[i].v, g, scale, this.beta1, this.beta2, step, epsHat);
+    });
+    this.advance();
+  }
+
+  /**
+   * The next step's constants: TF.js's w −= lr·(m/c1)/(√(v/c2) + ε), c = 1 − β^t, is
+   * w −= step·m/(√v + epsHat) with step = lr·√c2/c1 and epsHat = ε·√c2 (one division).
+   */
+  stepConstants(): { step: number; epsHat: number } {
+    const c1 = 1 - this.accBeta1.dataSync()[0],
+      c2 = 1 - this.accBeta2.dataSync()[0];
+    return { step: (this.learningRate * Math.sqrt(c2)) / c1, epsHat: this.epsilon * Math.sqrt(c2) };
+  }
+
+  /** The first and second moments of `vars` (aligned, zeros before their first step), to update in place. */
+  momentsOf(vars: tf.Variable[]): Moments[] {
+    return vars.map((variable, i) => {
       const mo = (this.moments[i] ??= { name: variable.name, m: new Float32Array(variable.size), v: new Float32Array(variable.size) });
       if (mo.m.length !== variable.size) throw new Error(`Adam: moments of ${mo.name} do not fit ${variable.name}`);
-      this.kernels.adamUpdate(w, mo.m, mo.v, g, scale, this.beta1, this.beta2, step, epsHat);
+      return mo;
     });
+  }
+
+  /** Ends a step whose update was applied elsewhere (an onnxruntime graph): β products and the step count. */
+  advance(): void {
     tf.tidy(() => {
       this.accBeta1.assign(tf.mul(this.accBeta1, this.beta1));
       this.accBeta2.assign(tf.mul(this.accBeta2, this.beta2));

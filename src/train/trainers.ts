@@ -80,6 +80,26 @@ function microBatchData(rows: number[], data: PairedData, size: number, withFace
   return parts;
 }
 
+/** Micro-batches joined back into one batch (the fused D and G steps read the whole batch). */
+function wholeBatch(parts: MicroBatchData[]): MicroBatchData {
+  if (parts.length === 1) return parts[0];
+  const join = (arrays: Float32Array[]) => {
+    const out = new Float32Array(arrays.reduce((a, b) => a + b.length, 0));
+    let at = 0;
+    for (const a of arrays) {
+      out.set(a, at);
+      at += a.length;
+    }
+    return out;
+  };
+  return {
+    x: join(parts.map((p) => p.x)),
+    y: join(parts.map((p) => p.y)),
+    ...(parts[0].faces ? { faces: join(parts.map((p) => p.faces!)) } : {}),
+    size: parts.reduce((a, p) => a + p.size, 0),
+  };
+}
+
 export function microBatches(rows: number[], data: PairedData, size: number, withFaces: boolean): MicroBatch[] {
   return microBatchData(rows, data, size, withFaces).map((p) => ({
     x: tf.tensor2d(p.x, [p.size, data.ds]),
@@ -105,8 +125,11 @@ export class GanTrainer implements Trainer {
   /** each sub-step's parameter groups: which optimiser (looked up at each step) updates which variables */
   private readonly groupNames: Record<TrainStep, { optimizer: string; names: Set<string> }[]>;
   readonly runtime: string;
-  /** when set, each sub-step's wall time (s) is added here, its optimiser update included (for benchmarks) */
-  phaseSeconds?: Partial<Record<TrainStep, number>>;
+  /**
+   * when set, each sub-step's wall time (s) is added here, its optimiser update included (for
+   * benchmarks); the D and G steps, when they run as one graph, as 'd+g'
+   */
+  phaseSeconds?: Partial<Record<TrainStep | 'd+g', number>>;
 
   /** `stats`: what the networks' inputs and targets were standardised with (the exported models undo it) */
   constructor(
@@ -175,6 +198,18 @@ export class GanTrainer implements Trainer {
     const n = rows.length;
     const out: Record<string, number> = {};
     const kernels = arrayKernels();
+    // a sub-step's update from gradient sums over the batch, by parameter group
+    const update = (kind: TrainStep, vars: tf.Variable[], sums: Float32Array[]) => {
+      for (const { optimizer, names } of this.groups(kind)) {
+        const idx = vars.flatMap((v, i) => (names.has(v.name) ? [i] : []));
+        const vs = idx.map((i) => vars[i]),
+          gs = idx.map((i) => sums[i]);
+        if (isArrayAdam(optimizer)) {
+          optimizer.applyArrays(vs, gs, 1 / n, runner.weightArrays(vs));
+          runner.weightsUpdated(vs);
+        } else applyGradientSums(optimizer, vs, gs, n);
+      }
+    };
     const sub = async (kind: TrainStep) => {
       let sums: Float32Array[] = [],
         vars: tf.Variable[] = [];
@@ -188,22 +223,30 @@ export class GanTrainer implements Trainer {
         } else r.grads.forEach((g, i) => kernels.accumulate(sums[i], g));
         for (const [k, v] of Object.entries(r.losses)) losses[k] = (losses[k] ?? 0) + v;
       }
-      for (const { optimizer, names } of this.groups(kind)) {
-        const idx = vars.flatMap((v, i) => (names.has(v.name) ? [i] : []));
-        const vs = idx.map((i) => vars[i]),
-          gs = idx.map((i) => sums[i]);
-        if (isArrayAdam(optimizer)) {
-          optimizer.applyArrays(vs, gs, 1 / n, runner.weightArrays(vs));
-          runner.weightsUpdated(vs);
-        } else applyGradientSums(optimizer, vs, gs, n);
-      }
+      update(kind, vars, sums);
       for (const [k, v] of Object.entries(losses)) out[k] = v / n;
+    };
+    // the D and G steps in one graph run when D's Adam can run inside it (its optimiser array-held)
+    const dAdam = this.optimizers.d;
+    const fused = switches.recAdv && subStep('g').terms(switches).length > 0 && isArrayAdam(dAdam);
+    const adversarial = async () => {
+      const r = await runner.runAdversarial(
+        wholeBatch(parts),
+        parts.map((p) => p.size),
+        dAdam as ArrayAdam,
+      );
+      update('g', r.variables, r.grads);
+      for (const [k, v] of Object.entries(r.losses)) out[k] = v / n;
+    };
+    const timed = async (phase: TrainStep | 'd+g', run: () => Promise<void>) => {
+      const t0 = performance.now();
+      await run();
+      if (this.phaseSeconds) this.phaseSeconds[phase] = (this.phaseSeconds[phase] ?? 0) + (performance.now() - t0) / 1000;
     };
     for (const st of SCHEDULE)
       if (st.terms(switches).length) {
-        const t0 = performance.now();
-        await sub(st.kind);
-        if (this.phaseSeconds) this.phaseSeconds[st.kind] = (this.phaseSeconds[st.kind] ?? 0) + (performance.now() - t0) / 1000;
+        if (fused && st.kind === 'd') await timed('d+g', adversarial);
+        else if (!(fused && st.kind === 'g')) await timed(st.kind, () => sub(st.kind));
       }
     this.reportG(out);
     return out;

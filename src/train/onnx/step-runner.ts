@@ -9,9 +9,23 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { sessionOptions } from '../../backend/onnxruntime.js';
 import { FACE_SIZE } from '../../core/face-size.js';
 import type { LossSwitches } from '../architectures.js';
-import { buildSubStep, INPUT_FACES, INPUT_X, INPUT_Y, type StepNets, type StepPlan, type SubStep } from './step-graphs.js';
+import {
+  buildAdversarialStep,
+  buildSubStep,
+  INPUT_ADAM_EPS,
+  INPUT_ADAM_SCALE,
+  INPUT_ADAM_STEP,
+  INPUT_FACES,
+  INPUT_X,
+  INPUT_Y,
+  type StepNets,
+  type StepPlan,
+  type SubStep,
+} from './step-graphs.js';
+import type { ArrayAdam } from '../array-adam.js';
 
 type Ort = typeof import('onnxruntime-node');
+type OrtTensor = InstanceType<Ort['Tensor']>;
 
 /** One micro-batch as flat rows: x (n, ds), y (n, dt), faces NHWC (n, 56, 56, 3) in [-1, 1]. */
 export interface MicroBatchData {
@@ -59,24 +73,74 @@ export class OnnxStepRunner {
     private readonly threads: number,
   ) {}
 
-  private session(kind: SubStep, n: number) {
-    const key = `${kind}:${n}`;
+  private session<P extends StepPlan>(key: string, build: () => P): Promise<{ session: InferenceSession; plan: P }> {
     let s = this.sessions.get(key);
     if (!s) {
       s = (async () => {
-        const plan = buildSubStep(kind, this.nets, n, this.ds, this.dt, this.switches, this.lambda);
-        const session = await this.ort.InferenceSession.create(plan.bytes, sessionOptions(this.threads));
-        return { session, plan };
+        const plan = build();
+        return { session: await this.ort.InferenceSession.create(plan.bytes, sessionOptions(this.threads)), plan };
       })();
       this.sessions.set(key, s);
     }
-    return s;
+    return s as Promise<{ session: InferenceSession; plan: P }>;
   }
 
   async run(kind: SubStep, part: MicroBatchData): Promise<SubStepResult> {
-    const { session, plan } = await this.session(kind, part.size);
+    const { session, plan } = await this.session(`${kind}:${part.size}`, () =>
+      buildSubStep(kind, this.nets, part.size, this.ds, this.dt, this.switches, this.lambda),
+    );
+    const out = await session.run(this.feeds(kind, plan, part));
+    this.updateMovingStatistics(plan, out);
+    return {
+      losses: this.losses(plan, out),
+      grads: plan.gradOutputs.map((name) => out[name].data as Float32Array),
+      variables: plan.weights.filter((w) => w.trainable).map((w) => w.variable),
+    };
+  }
+
+  /**
+   * The D and G steps of a whole batch in one run (step-graphs.ts, buildAdversarialStep): `part` holds
+   * the batch, `groups` its micro-batch sizes. D's update is done: its Adam step ran in the graph, with
+   * `adam`'s state and constants, and the held weights, the moments and the step count are brought up
+   * to date. Returns the D and G loss sums and G's gradient sums, for G's own optimiser.
+   */
+  async runAdversarial(part: MicroBatchData, groups: number[], adam: ArrayAdam): Promise<SubStepResult> {
+    const { session, plan } = await this.session(`dg:${groups.join(',')}:${adam.beta1},${adam.beta2}`, () =>
+      buildAdversarialStep(this.nets, groups, this.ds, this.switches, this.lambda, adam),
+    );
     const T = this.ort.Tensor;
-    const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
+    const feeds = this.feeds('d+g', plan, part);
+    const { step, epsHat } = adam.stepConstants();
+    const dVars = plan.adam.map((a) => a.weight.variable);
+    const moments = adam.momentsOf(dVars);
+    plan.adam.forEach((a, i) => {
+      feeds[a.m] = new T('float32', moments[i].m, a.weight.variable.shape);
+      feeds[a.v] = new T('float32', moments[i].v, a.weight.variable.shape);
+    });
+    feeds[INPUT_ADAM_SCALE] = new T('float32', Float32Array.of(1 / part.size), []);
+    feeds[INPUT_ADAM_STEP] = new T('float32', Float32Array.of(step), []);
+    feeds[INPUT_ADAM_EPS] = new T('float32', Float32Array.of(epsHat), []);
+    const out = await session.run(feeds);
+    const held = this.weightArrays(dVars);
+    plan.adam.forEach((a, i) => {
+      held[i].set(out[a.wOut].data as Float32Array);
+      moments[i].m.set(out[a.mOut].data as Float32Array);
+      moments[i].v.set(out[a.vOut].data as Float32Array);
+    });
+    this.weightsUpdated(dVars);
+    adam.advance();
+    this.updateMovingStatistics(plan, out);
+    return {
+      losses: this.losses(plan, out),
+      grads: plan.gradOutputs.map((name) => out[name].data as Float32Array),
+      variables: plan.gradWeights.map((w) => w.variable),
+    };
+  }
+
+  /** A plan's data and weight feeds. */
+  private feeds(kind: string, plan: StepPlan, part: MicroBatchData): Record<string, OrtTensor> {
+    const T = this.ort.Tensor;
+    const feeds: Record<string, OrtTensor> = {};
     if (plan.data.has(INPUT_X)) feeds[INPUT_X] = new T('float32', part.x, [part.size, this.ds]);
     if (plan.data.has(INPUT_Y)) feeds[INPUT_Y] = new T('float32', part.y, [part.size, this.dt]);
     if (plan.data.has(INPUT_FACES)) {
@@ -87,7 +151,11 @@ export class OnnxStepRunner {
     plan.weights.forEach((w, i) => {
       feeds[w.input] = new T('float32', weights[i], w.variable.shape);
     });
-    const out = await session.run(feeds);
+    return feeds;
+  }
+
+  /** The batch-norm moving averages, from each use's batch statistics in the plan's order. */
+  private updateMovingStatistics(plan: StepPlan, out: InferenceSession.ReturnType): void {
     for (const b of plan.batchNorms) {
       const layer = b.layer as unknown as BatchNormLayer;
       // TF.js: moving −= (moving − batch)·(1 − momentum), each operation rounded to float32
@@ -99,13 +167,12 @@ export class OnnxStepRunner {
       });
       this.weightsUpdated(vars);
     }
+  }
+
+  private losses(plan: StepPlan, out: InferenceSession.ReturnType): Record<string, number> {
     const losses: Record<string, number> = {};
     for (const [name, key] of Object.entries(plan.lossOutputs)) losses[key] = (out[name].data as Float32Array)[0];
-    return {
-      losses,
-      grads: plan.gradOutputs.map((name) => out[name].data as Float32Array),
-      variables: plan.weights.filter((w) => w.trainable).map((w) => w.variable),
-    };
+    return losses;
   }
 
   /** The variables' values as arrays: an optimiser may update them in place, then call weightsUpdated. */
