@@ -129,6 +129,8 @@ interface Yardstick {
   phases: Record<number, Record<string, number>>;
   mapPerSecond: number;
   blas: string;
+  /** forward multiply-adds per sample of its G, D and E */
+  macs: Record<'G' | 'D' | 'E', number>;
 }
 
 /** The PyTorch yardstick's 'fast' variant on these threads and batches, or why it cannot run here. */
@@ -166,6 +168,7 @@ function pytorchYardstick(threads: number, batches: number[]): Yardstick | strin
   if (r.status !== 0 || !fs.existsSync(json)) return `bench.py exited with ${r.status}`;
   const out = JSON.parse(fs.readFileSync(json, 'utf8')) as {
     env: { blas?: unknown };
+    macs: Record<'G' | 'D' | 'E', { macs: number }>;
     timings: Record<string, { median: number; features_per_s?: number; phases_median?: Record<string, number> }>;
   };
   fs.rmSync(json, { force: true });
@@ -174,6 +177,7 @@ function pytorchYardstick(threads: number, batches: number[]): Yardstick | strin
     phases: Object.fromEntries(batches.map((b) => [b, out.timings[`r3an_train_b${b}_fast`].phases_median ?? {}])),
     mapPerSecond: out.timings.r3an_infer_b256_fast.features_per_s ?? NaN,
     blas: JSON.stringify(out.env.blas ?? ''),
+    macs: { G: out.macs.G.macs, D: out.macs.D.macs, E: out.macs.E.macs },
   };
 }
 
@@ -197,7 +201,12 @@ for (const cfgName of configs) {
   const ceiling = ort ? await gemmCeiling(ort, threads) : 0;
   if (ort) console.log(`ceiling ${label.padEnd(16)}: ${ceiling.toFixed(1)} GFLOP/s on a 2048³ matrix product`);
   const ofCeiling = (gflops: number) => (ceiling ? `, ${((100 * gflops) / ceiling).toFixed(0)}% of the ceiling` : '');
-  const ours: { train: Record<number, number>; phases: Record<number, Record<string, number>>; mapPerSecond?: number } = {
+  const ours: {
+    train: Record<number, number>;
+    phases: Record<number, Record<string, number>>;
+    mapPerSecond?: number;
+    macs?: Record<'G' | 'D' | 'E', number>;
+  } = {
     train: {},
     phases: {},
   };
@@ -211,9 +220,12 @@ for (const cfgName of configs) {
     const g = trainer.nets.generator,
       d = trainer.nets.discriminator,
       e = trainer.nets.extractor;
-    // forward+backward ≈ 3× forward. Per iteration: G forward in the D step, forward+backward in the G and
-    // joint steps (7×); D forward+backward on real and fake, and again in the G step (9×); E in the E and joint steps (6×).
-    const macsPerSample = 7 * forwardMacs(g) + 9 * forwardMacs(d) + 6 * forwardMacs(e);
+    // forward+backward ≈ 3× forward. Per iteration: G forward+backward in the D + G step (its forward shared)
+    // and the joint step (6×); D forward+backward on real and fake, forward and input gradient in the G
+    // step (8×); E in the E and joint steps (6×). The yardstick counts its networks the same way.
+    const macs = { G: forwardMacs(g), D: forwardMacs(d), E: forwardMacs(e) };
+    ours.macs = macs;
+    const macsPerSample = 6 * macs.G + 8 * macs.D + 6 * macs.E;
     const data = {
       n: batch,
       ds: dim,
@@ -331,6 +343,21 @@ for (const cfgName of configs) {
             console.log(
               `vs PyTorch ${label.padEnd(16)} batch ${String(b).padStart(3)}:   ${name.padEnd(11)} r3an ${(mine * 1e3).toFixed(0)} ms, PyTorch ${(theirs * 1e3).toFixed(0)} ms → ${theirs ? `${(mine / theirs).toFixed(2)}×` : '–'}`,
             );
+      }
+      if (ours.macs) {
+        // the networks are the paper's table in both, but not layer for layer: the work per iteration differs
+        const perIter = (m: Record<'G' | 'D' | 'E', number>) => 6 * m.G + 8 * m.D + 6 * m.E;
+        const mine = perIter(ours.macs),
+          theirs = perIter(y.macs);
+        const f = (m: Record<'G' | 'D' | 'E', number>) =>
+          `G ${(m.G / 1e6).toFixed(1)}, D ${(m.D / 1e6).toFixed(2)}, E ${(m.E / 1e6).toFixed(1)}`;
+        console.log(
+          `vs PyTorch ${label.padEnd(16)} work: forward M MACs per sample r3an ${f(ours.macs)}; PyTorch ${f(y.macs)} → per iteration ${(mine / 1e6).toFixed(0)} against ${(theirs / 1e6).toFixed(0)} M (${(mine / theirs).toFixed(2)}×)`,
+        );
+        for (const b of batches)
+          console.log(
+            `vs PyTorch ${label.padEnd(16)} batch ${String(b).padStart(3)}: multiply-adds per second r3an ${((mine * b) / ours.train[b] / 1e9).toFixed(1)} G, PyTorch ${((theirs * b) / y.train[b] / 1e9).toFixed(1)} G → ${(mine / ours.train[b] / (theirs / y.train[b])).toFixed(2)}× PyTorch's rate`,
+          );
       }
       if (ours.mapPerSecond)
         console.log(
