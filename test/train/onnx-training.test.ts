@@ -180,53 +180,54 @@ for (const arch of ['r3an', 'arch4'] as const) {
   });
 }
 
-test("the D and G steps as one graph, D's Adam step inside it, give what the separate steps give (two iterations, micro-batches of 4, 4 and 2)", async (t) => {
-  const ort = await loadOnnxRuntime();
-  if (!ort) {
-    t.skip('onnxruntime-node is not installed');
-    return;
-  }
-  await useWasm(false);
-  const data = randomPairs(10);
-  const cfg = makeConfig('r3an', { batchSize: 10, microBatch: 4, seed: 13 });
-  const fused = new GanTrainer(cfg, ds, dt, { ort, threads: 1 }),
-    separate = new GanTrainer(cfg, ds, dt, { ort, threads: 1 });
-  // D: Adam, in the graph (fused) or TF.js's (ArrayAdam's update, tested equal in array-adam.test.ts), which
-  // keeps D's update outside the graphs; ε large enough that the first steps follow the gradients rather
-  // than their signs (Adam's ±lr on gradients within rounding of 0 would compare noise). The others:
-  // plain SGD, as above.
-  fused.optimizers.d = new ArrayAdam(cfg.lr.d, 0.5, 0.999, 1e-3);
-  separate.optimizers.d = tf.train.adam(cfg.lr.d, 0.5, 0.999, 1e-3);
-  for (const tr of [fused, separate]) for (const k of ['g', 'e', 'regG', 'regE']) tr.optimizers[k] = tf.train.sgd(1e-3);
-  const w0 = snapshot(fused);
-  const rows = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  for (let it = 0; it < 2; it++) {
-    fused.phaseSeconds = {};
-    const a = await fused.step(rows, data),
-      b = await separate.step(rows, data);
-    assert.ok('d+g' in fused.phaseSeconds && !('d+g' in (separate.phaseSeconds ?? {})), 'one path fused, the other not');
-    assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
-    for (const k of Object.keys(a)) {
+for (const arch of ['r3an', 'arch6'] as const)
+  test(`${arch}: the D and G steps as one graph, D's Adam step inside it, give what the separate steps give (two iterations, micro-batches of 4, 4 and 2)`, async (t) => {
+    const ort = await loadOnnxRuntime();
+    if (!ort) {
+      t.skip('onnxruntime-node is not installed');
+      return;
+    }
+    await useWasm(false);
+    const data = randomPairs(10);
+    const cfg = makeConfig(arch, { batchSize: 10, microBatch: 4, seed: 13 });
+    const fused = new GanTrainer(cfg, ds, dt, { ort, threads: 1 }),
+      separate = new GanTrainer(cfg, ds, dt, { ort, threads: 1 });
+    // D: Adam, in the graph (fused) or TF.js's (ArrayAdam's update, tested equal in array-adam.test.ts), which
+    // keeps D's update outside the graphs; ε large enough that the first steps follow the gradients rather
+    // than their signs (Adam's ±lr on gradients within rounding of 0 would compare noise). The others:
+    // plain SGD, as above.
+    fused.optimizers.d = new ArrayAdam(cfg.lr.d, 0.5, 0.999, 1e-3);
+    separate.optimizers.d = tf.train.adam(cfg.lr.d, 0.5, 0.999, 1e-3);
+    for (const tr of [fused, separate]) for (const k of ['g', 'e', 'regG', 'regE']) tr.optimizers[k] = tf.train.sgd(1e-3);
+    const w0 = snapshot(fused);
+    const rows = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    for (let it = 0; it < 2; it++) {
+      fused.phaseSeconds = {};
+      const a = await fused.step(rows, data),
+        b = await separate.step(rows, data);
+      assert.ok('d+g' in fused.phaseSeconds && !('d+g' in (separate.phaseSeconds ?? {})), 'one path fused, the other not');
+      assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
+      for (const k of Object.keys(a)) {
+        assert.ok(
+          Math.abs(a[k] - b[k]) <= 1e-5 * Math.max(1, Math.abs(b[k])),
+          `iteration ${it + 1}, loss ${k}: fused ${a[k]}, separate ${b[k]}`,
+        );
+      }
+    }
+    assert.equal((fused.optimizers.d as unknown as { iterations: number }).iterations, 2, "D's Adam counted both steps");
+    const wa = snapshot(fused),
+      wb = snapshot(separate);
+    for (const [name, before] of w0) {
+      const x = wa.get(name)!,
+        y = wb.get(name)!;
+      const change = maxDiff(y, before),
+        diff = maxDiff(x, y);
+      assert.ok(change > 0 || /moving/.test(name), `${name} was trained`);
       assert.ok(
-        Math.abs(a[k] - b[k]) <= 1e-5 * Math.max(1, Math.abs(b[k])),
-        `iteration ${it + 1}, loss ${k}: fused ${a[k]}, separate ${b[k]}`,
+        diff <= 1e-3 * change + 1e-7,
+        `${name}: max |fused − separate| ${diff.toExponential(2)} for a change of ${change.toExponential(2)}`,
       );
     }
-  }
-  assert.equal((fused.optimizers.d as unknown as { iterations: number }).iterations, 2, "D's Adam counted both steps");
-  const wa = snapshot(fused),
-    wb = snapshot(separate);
-  for (const [name, before] of w0) {
-    const x = wa.get(name)!,
-      y = wb.get(name)!;
-    const change = maxDiff(y, before),
-      diff = maxDiff(x, y);
-    assert.ok(change > 0 || /moving/.test(name), `${name} was trained`);
-    assert.ok(
-      diff <= 1e-3 * change + 1e-7,
-      `${name}: max |fused − separate| ${diff.toExponential(2)} for a change of ${change.toExponential(2)}`,
-    );
-  }
-  await fused.dispose();
-  await separate.dispose();
-});
+    await fused.dispose();
+    await separate.dispose();
+  });
