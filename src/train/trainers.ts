@@ -214,9 +214,8 @@ export class GanTrainer implements Trainer {
       let sums: Float32Array[] = [],
         vars: tf.Variable[] = [];
       const losses: Record<string, number> = {};
-      for (const p of parts) {
-        const r = await runner.run(kind, p);
-        // onnxruntime hands each run fresh output buffers: the first micro-batch's become the sums
+      for (const r of await runner.runAll(kind, parts)) {
+        // each run's outputs are fresh arrays: the first micro-batch's become the sums
         if (!sums.length) {
           sums = r.grads;
           vars = r.variables;

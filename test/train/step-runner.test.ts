@@ -88,3 +88,52 @@ test('training steps on onnxruntime with array-held Adam leave no tensors behind
   );
   await trainer.dispose();
 });
+
+test("the E step's micro-batches side by side in worker threads give exactly the one-thread runs one after another: losses, gradients, moving statistics, twice (weights changed in between)", async (t) => {
+  const ort = await loadOnnxRuntime();
+  if (!ort) {
+    t.skip('onnxruntime-node is not installed');
+    return;
+  }
+  await useWasm(false);
+  const rand = mulberry32(23);
+  const part = (size: number) => ({
+    x: Float32Array.from({ length: size * ds }, () => rand() * 2 - 1),
+    y: Float32Array.from({ length: size * dt }, () => rand() * 2 - 1),
+    faces: Float32Array.from({ length: size * 56 * 56 * 3 }, () => rand() * 2 - 1),
+    size,
+  });
+  const parts = [part(4), part(4), part(2)]; // three micro-batches on two workers, two sizes
+  const trainers = [0, 1].map(() => new GanTrainer(makeConfig('r3an', { batchSize: 10, microBatch: 4, seed: 3 }), ds, dt));
+  const runners = trainers.map(
+    (tr, i) =>
+      new OnnxStepRunner(
+        ort,
+        { g: tr.nets.generator, d: tr.nets.discriminator, e: tr.nets.extractor },
+        ds,
+        dt,
+        tr.switches,
+        tr.cfg.lambda,
+        i === 0 ? 2 : 1, // two threads: side by side, one each; one thread: in turn
+      ),
+  );
+  for (let round = 0; round < 2; round++) {
+    const [side, turn] = await Promise.all(runners.map((r) => r.runAll('e', parts)));
+    side.forEach((r, k) => {
+      assert.deepEqual(r.losses, turn[k].losses, `round ${round}, micro-batch ${k}: losses`);
+      r.grads.forEach((g, i) => assert.deepEqual(g, turn[k].grads[i], `round ${round}, micro-batch ${k}: ${r.variables[i].name}`));
+    });
+    // the same change to both runners' weights, as an optimiser step would make
+    runners.forEach((r, i) => {
+      const vars = (i === 0 ? side : turn)[0].variables;
+      const arrays = r.weightArrays(vars);
+      arrays.forEach((a, j) => a.forEach((_, q) => (a[q] -= 1e-3 * side[0].grads[j][q])));
+      r.weightsUpdated(vars);
+    });
+  }
+  for (const r of runners) r.flush();
+  const moving = (tr: GanTrainer) => tr.nets.extractor.weights.filter((w) => /moving/.test(w.originalName)).map((w) => w.read().dataSync());
+  assert.deepEqual(moving(trainers[0]), moving(trainers[1]), 'moving statistics');
+  for (const r of runners) await r.release();
+  for (const tr of trainers) await tr.dispose();
+});

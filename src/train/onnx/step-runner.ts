@@ -4,6 +4,7 @@
 // batch-norm moving averages are updated in them from the graph's batch statistics as TF.js layers
 // update them, and flush() writes what changed back to the variables before TF.js reads them. A
 // variable assigned from outside (a checkpoint restored, a TF.js optimiser) is read again.
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceSession } from 'onnxruntime-node';
 import { sessionOptions } from '../../backend/onnxruntime.js';
@@ -23,6 +24,8 @@ import {
   type SubStep,
 } from './step-graphs.js';
 import type { ArrayAdam } from '../array-adam.js';
+import { StepWorkerPool } from './step-pool.js';
+import type { FeedSpec } from './step-worker.js';
 
 type Ort = typeof import('onnxruntime-node');
 type OrtTensor = InstanceType<Ort['Tensor']>;
@@ -51,18 +54,37 @@ interface BatchNormLayer {
   movingMean: LayerVariable;
   movingVariance: LayerVariable;
 }
-/** A variable's values as an array; `dataId` tells whether the variable was assigned since. */
+/**
+ * A variable's values as an array; `dataId` tells whether the variable was assigned since, `version`
+ * counts the array's changes (for its copy in shared memory, which the workers read).
+ */
 interface HeldWeight {
   data: Float32Array;
   dataId: object;
   updated: boolean;
+  version: number;
+  shared?: { buffer: SharedArrayBuffer; version: number };
 }
 const dataIdOf = (v: tf.Variable) => v.dataId as object;
 
-export class OnnxStepRunner {
-  private readonly sessions = new Map<string, Promise<{ session: InferenceSession; plan: StepPlan }>>();
-  private readonly held = new Map<tf.Variable, HeldWeight>();
+/**
+ * The sub-steps whose micro-batches run side by side (runAll). The extractor's graph is a third
+ * depthwise convolutions, which onnxruntime runs poorly on a second thread: two one-thread runs at once
+ * took the E step 243–283 ms against 289–308 on two threads in turn (batch 64, two cores, alternated).
+ * The joint step gained nothing (331–373 against 337–364 ms) for twice its sessions' memory.
+ */
+const SIDE_BY_SIDE: ReadonlySet<SubStep> = new Set(['e']);
 
+export class OnnxStepRunner {
+  private readonly plans = new Map<string, StepPlan>();
+  private readonly sessions = new Map<string, Promise<InferenceSession>>();
+  private readonly held = new Map<tf.Variable, HeldWeight>();
+  private pool?: StepWorkerPool;
+
+  /**
+   * `threads`: onnxruntime threads (0: all cores). With two or more, a step's micro-batches run side
+   * by side in worker threads, one core each (runAll), where there are several.
+   */
   constructor(
     private readonly ort: Ort,
     private readonly nets: StepNets,
@@ -73,29 +95,86 @@ export class OnnxStepRunner {
     private readonly threads: number,
   ) {}
 
-  private session<P extends StepPlan>(key: string, build: () => P): Promise<{ session: InferenceSession; plan: P }> {
+  private plan<P extends StepPlan>(key: string, build: () => P): P {
+    let p = this.plans.get(key);
+    if (!p) this.plans.set(key, (p = build()));
+    return p as P;
+  }
+
+  private session(key: string, plan: StepPlan): Promise<InferenceSession> {
     let s = this.sessions.get(key);
-    if (!s) {
-      s = (async () => {
-        const plan = build();
-        return { session: await this.ort.InferenceSession.create(plan.bytes, sessionOptions(this.threads)), plan };
-      })();
-      this.sessions.set(key, s);
-    }
-    return s as Promise<{ session: InferenceSession; plan: P }>;
+    if (!s) this.sessions.set(key, (s = this.ort.InferenceSession.create(plan.bytes, sessionOptions(this.threads))));
+    return s;
+  }
+
+  private subStepPlan(kind: SubStep, size: number): [string, StepPlan] {
+    const key = `${kind}:${size}`;
+    return [key, this.plan(key, () => buildSubStep(kind, this.nets, size, this.ds, this.dt, this.switches, this.lambda))];
   }
 
   async run(kind: SubStep, part: MicroBatchData): Promise<SubStepResult> {
-    const { session, plan } = await this.session(`${kind}:${part.size}`, () =>
-      buildSubStep(kind, this.nets, part.size, this.ds, this.dt, this.switches, this.lambda),
+    const [key, plan] = this.subStepPlan(kind, part.size);
+    const out = await (await this.session(key, plan)).run(this.feeds(kind, plan, part));
+    return this.result(plan, out);
+  }
+
+  /**
+   * A sub-step on each of a step's micro-batches, results in their order. For the sub-steps in
+   * SIDE_BY_SIDE, where the runner has two or more threads and there are several micro-batches, they
+   * run at once in worker threads, one core each. The batch-norm moving averages are updated in the
+   * micro-batches' order, as run() one after another would.
+   */
+  async runAll(kind: SubStep, parts: MicroBatchData[]): Promise<SubStepResult[]> {
+    const workers = Math.min(parts.length, this.threads === 0 ? os.availableParallelism() : this.threads);
+    if (workers < 2 || !SIDE_BY_SIDE.has(kind)) {
+      const results: SubStepResult[] = [];
+      for (const p of parts) results.push(await this.run(kind, p));
+      return results;
+    }
+    if (!this.pool || this.pool.size !== workers) {
+      await this.pool?.release();
+      this.pool = new StepWorkerPool(workers, Math.max(1, Math.floor((this.threads || os.availableParallelism()) / workers)));
+    }
+    const pool = this.pool;
+    const outs = await Promise.all(
+      parts.map((p, i) => {
+        const [key, plan] = this.subStepPlan(kind, p.size);
+        return pool.run(i % workers, key, plan.bytes, this.sharedFeeds(kind, plan, p)).then((out) => [plan, out] as const);
+      }),
     );
-    const out = await session.run(this.feeds(kind, plan, part));
+    return outs.map(([plan, out]) => this.result(plan, out));
+  }
+
+  /** A run's losses and gradients; the moving averages updated from its batch statistics. */
+  private result(plan: StepPlan, out: Record<string, { data: unknown }>): SubStepResult {
     this.updateMovingStatistics(plan, out);
     return {
       losses: this.losses(plan, out),
       grads: plan.gradOutputs.map((name) => out[name].data as Float32Array),
       variables: plan.weights.filter((w) => w.trainable).map((w) => w.variable),
     };
+  }
+
+  /** The feeds of a worker run: the data copied, the weights as shared memory brought up to date. */
+  private sharedFeeds(kind: SubStep, plan: StepPlan, part: MicroBatchData): FeedSpec[] {
+    const feeds: FeedSpec[] = [];
+    if (plan.data.has(INPUT_X)) feeds.push({ name: INPUT_X, dims: [part.size, this.ds], data: part.x });
+    if (plan.data.has(INPUT_Y)) feeds.push({ name: INPUT_Y, dims: [part.size, this.dt], data: part.y });
+    if (plan.data.has(INPUT_FACES)) {
+      if (!part.faces) throw new Error(`the ${kind} step needs face crops`);
+      feeds.push({ name: INPUT_FACES, dims: [part.size, FACE_SIZE, FACE_SIZE, 3], data: part.faces });
+    }
+    this.weightArrays(plan.weights.map((w) => w.variable));
+    for (const w of plan.weights) {
+      const h = this.held.get(w.variable)!;
+      if (!h.shared || h.shared.version !== h.version) {
+        h.shared ??= { buffer: new SharedArrayBuffer(h.data.byteLength), version: -1 };
+        new Float32Array(h.shared.buffer).set(h.data);
+        h.shared.version = h.version;
+      }
+      feeds.push({ name: w.input, dims: w.variable.shape, shared: h.shared.buffer });
+    }
+    return feeds;
   }
 
   /**
@@ -105,9 +184,9 @@ export class OnnxStepRunner {
    * to date. Returns the D and G loss sums and G's gradient sums, for G's own optimiser.
    */
   async runAdversarial(part: MicroBatchData, groups: number[], adam: ArrayAdam): Promise<SubStepResult> {
-    const { session, plan } = await this.session(`dg:${groups.join(',')}:${adam.beta1},${adam.beta2}`, () =>
-      buildAdversarialStep(this.nets, groups, this.ds, this.switches, this.lambda, adam),
-    );
+    const key = `dg:${groups.join(',')}:${adam.beta1},${adam.beta2}`;
+    const plan = this.plan(key, () => buildAdversarialStep(this.nets, groups, this.ds, this.switches, this.lambda, adam));
+    const session = await this.session(key, plan);
     const T = this.ort.Tensor;
     const feeds = this.feeds('d+g', plan, part);
     const { step, epsHat } = adam.stepConstants();
@@ -155,7 +234,7 @@ export class OnnxStepRunner {
   }
 
   /** The batch-norm moving averages, from each use's batch statistics in the plan's order. */
-  private updateMovingStatistics(plan: StepPlan, out: InferenceSession.ReturnType): void {
+  private updateMovingStatistics(plan: StepPlan, out: Record<string, { data: unknown }>): void {
     for (const b of plan.batchNorms) {
       const layer = b.layer as unknown as BatchNormLayer;
       // TF.js: moving −= (moving − batch)·(1 − momentum), each operation rounded to float32
@@ -169,7 +248,7 @@ export class OnnxStepRunner {
     }
   }
 
-  private losses(plan: StepPlan, out: InferenceSession.ReturnType): Record<string, number> {
+  private losses(plan: StepPlan, out: Record<string, { data: unknown }>): Record<string, number> {
     const losses: Record<string, number> = {};
     for (const [name, key] of Object.entries(plan.lossOutputs)) losses[key] = (out[name].data as Float32Array)[0];
     return losses;
@@ -181,7 +260,13 @@ export class OnnxStepRunner {
       let h = this.held.get(v);
       // assigned since read (restored, or stepped by a TF.js optimiser): that value wins
       if (!h || h.dataId !== dataIdOf(v)) {
-        h = { data: Float32Array.from(v.dataSync() as Float32Array), dataId: dataIdOf(v), updated: false };
+        h = {
+          data: Float32Array.from(v.dataSync() as Float32Array),
+          dataId: dataIdOf(v),
+          updated: false,
+          version: (h?.version ?? 0) + 1,
+          shared: h?.shared,
+        };
         this.held.set(v, h);
       }
       return h.data;
@@ -194,6 +279,7 @@ export class OnnxStepRunner {
       const h = this.held.get(v);
       if (!h || h.dataId !== dataIdOf(v)) throw new Error(`training: ${v.name} was updated from an array it was not read into`);
       h.updated = true;
+      h.version++;
     }
   }
 
@@ -211,6 +297,8 @@ export class OnnxStepRunner {
   async release(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    for (const s of all) await (await s).session.release();
+    for (const s of all) await (await s).release();
+    await this.pool?.release();
+    this.pool = undefined;
   }
 }
