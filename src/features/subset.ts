@@ -3,6 +3,7 @@
 import { assertSameSpace, FeatureSet, writeFeatureSet } from './feature-set.js';
 import { gatherRows } from './rows.js';
 import { FACE_SIZE } from '../core/face-size.js';
+import { concatArrays } from '../core/concat.js';
 
 /** `skipped`: the source's skipped-image records that belong to the subset (default: none). */
 export function writeFeatureSubset(
@@ -32,25 +33,16 @@ export function writeFeatureUnion(parts: { set: FeatureSet; rows: readonly numbe
   for (const p of parts.slice(1)) assertSameSpace(p.set.model, first.model, `${p.set.dir} vs ${first.dir}`);
   const withCrops = parts.every((p) => p.set.hasCrops);
   const cropLen = FACE_SIZE * FACE_SIZE * 3;
-  const concat = <T extends Float32Array | Uint8Array>(arrays: T[], make: (n: number) => T): T => {
-    const out = make(arrays.reduce((n, a) => n + a.length, 0));
-    let o = 0;
-    for (const a of arrays) {
-      out.set(a, o);
-      o += a.length;
-    }
-    return out;
-  };
   writeFeatureSet(dir, {
     model: first.model,
     items: parts.flatMap((p) => p.rows.map((r) => p.set.items[r])),
-    features: concat(
+    features: concatArrays(
       parts.map((p) => gatherRows(p.set.rows(), p.set.dim, p.rows)),
       (n) => new Float32Array(n),
     ),
     ...(withCrops
       ? {
-          crops: concat(
+          crops: concatArrays(
             parts.map((p) => gatherRows(p.set.crops(), cropLen, p.rows)),
             (n) => new Uint8Array(n),
           ),

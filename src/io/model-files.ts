@@ -3,20 +3,17 @@
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import path from 'node:path';
+import { concatArrays } from '../core/concat.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
 
 function concatBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
   if (!Array.isArray(data)) return new Uint8Array(data);
-  const parts = data.map((b) => new Uint8Array(b));
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+  return concatArrays(
+    data.map((b) => new Uint8Array(b)),
+    (n) => new Uint8Array(n),
+  );
 }
 
 /** Saves a layers model as dir/model.json + dir/weights.bin. */

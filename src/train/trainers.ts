@@ -6,6 +6,7 @@ import { buildDiscriminator } from '../nn/discriminator.js';
 import { buildExtractor } from '../nn/extractor.js';
 import { buildGenerator } from '../nn/generator.js';
 import { FACE_SIZE } from '../core/face-size.js';
+import { concatArrays } from '../core/concat.js';
 import { BN_MOMENTUM, seedStream } from '../nn/init.js';
 import { composeMapping, type MappingStats } from '../nn/mapping.js';
 import { buildMlp } from '../nn/mlp.js';
@@ -83,15 +84,7 @@ function microBatchData(rows: number[], data: PairedData, size: number, withFace
 /** Micro-batches joined back into one batch (the fused D and G steps read the whole batch). */
 function wholeBatch(parts: MicroBatchData[]): MicroBatchData {
   if (parts.length === 1) return parts[0];
-  const join = (arrays: Float32Array[]) => {
-    const out = new Float32Array(arrays.reduce((a, b) => a + b.length, 0));
-    let at = 0;
-    for (const a of arrays) {
-      out.set(a, at);
-      at += a.length;
-    }
-    return out;
-  };
+  const join = (arrays: Float32Array[]) => concatArrays(arrays, (n) => new Float32Array(n));
   return {
     x: join(parts.map((p) => p.x)),
     y: join(parts.map((p) => p.y)),

@@ -3,9 +3,9 @@
 // paddings (even and odd sizes), depthwise, transposed, dense, batch norm, the activations, the losses;
 // pointwise, depthwise and batch norm in the (C, N, H, W) layout too.
 import { test } from 'node:test';
+import { onnxRuntimeOrSkip } from '../helpers/backend.js';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { loadOnnxRuntime } from '../../src/backend/onnxruntime.js';
 import { initBackend } from '../../src/backend/backend.js';
 import { encodeOnnxModel } from '../../src/onnx/proto.js';
 import { convTransposePads, samePads } from '../../src/onnx/tfjs-layers.js';
@@ -172,11 +172,8 @@ const CASES: Case[] = [
 ];
 
 test('every tape op and its gradients equal TF.js (cpu backend)', async (t) => {
-  const ort = await loadOnnxRuntime();
-  if (!ort) {
-    t.skip('onnxruntime-node is not installed');
-    return;
-  }
+  const ort = await onnxRuntimeOrSkip(t);
+  if (!ort) return;
   await initBackend({ backend: 'cpu' });
   for (const c of CASES) {
     // (batch norm: γ around 3, so that ReLU6's upper bound is crossed too)

@@ -4,13 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { loadOnnxRuntime } from '../../src/backend/onnxruntime.js';
 import { makeConfig } from '../../src/train/config.js';
 import type { PairedData } from '../../src/train/paired-data.js';
 import { OnnxStepRunner } from '../../src/train/onnx/step-runner.js';
 import { GanTrainer, microBatches, type MicroBatch } from '../../src/train/trainers.js';
 import { ArrayAdam } from '../../src/train/array-adam.js';
-import { useWasm } from '../helpers/backend.js';
+import { onnxRuntimeOrSkip, useWasm } from '../helpers/backend.js';
 import { mulberry32 } from '../../src/core/rng.js';
 
 const ds = 24,
@@ -53,11 +52,8 @@ function nudged(p: MicroBatch): MicroBatch {
 }
 
 test("each training sub-step: onnxruntime gradients and losses equal TF.js within the reference's own float noise", async (t) => {
-  const ort = await loadOnnxRuntime();
-  if (!ort) {
-    t.skip('onnxruntime-node is not installed');
-    return;
-  }
+  const ort = await onnxRuntimeOrSkip(t);
+  if (!ort) return;
   await useWasm(false); // r3an's fast wasm kernels are checked against this reference elsewhere
   const data = randomPairs(6);
   const trainer = new GanTrainer(makeConfig('r3an', { batchSize: 4, microBatch: 4, seed: 5 }), ds, dt);
@@ -123,11 +119,8 @@ const snapshot = (t: GanTrainer) =>
 
 for (const arch of ['r3an', 'arch4'] as const) {
   test(`a whole ${arch} training step on onnxruntime matches TF.js: losses, updates, batch-norm statistics (micro-batches of 4, 4 and 2: a session run twice, and a second size)`, async (t) => {
-    const ort = await loadOnnxRuntime();
-    if (!ort) {
-      t.skip('onnxruntime-node is not installed');
-      return;
-    }
+    const ort = await onnxRuntimeOrSkip(t);
+    if (!ort) return;
     await useWasm(false);
     const data = randomPairs(10);
     const cfg = makeConfig(arch, { batchSize: 10, microBatch: 4, seed: 11 });
@@ -182,11 +175,8 @@ for (const arch of ['r3an', 'arch4'] as const) {
 
 for (const arch of ['r3an', 'arch6'] as const)
   test(`${arch}: the D and G steps as one graph, D's Adam step inside it, give what the separate steps give (two iterations, micro-batches of 4, 4 and 2)`, async (t) => {
-    const ort = await loadOnnxRuntime();
-    if (!ort) {
-      t.skip('onnxruntime-node is not installed');
-      return;
-    }
+    const ort = await onnxRuntimeOrSkip(t);
+    if (!ort) return;
     await useWasm(false);
     const data = randomPairs(10);
     const cfg = makeConfig(arch, { batchSize: 10, microBatch: 4, seed: 13 });

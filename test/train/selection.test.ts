@@ -8,10 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { isBetter, validate } from '../../src/train/validation.js';
 import { makeConfig } from '../../src/train/config.js';
 import { trainMapper } from '../../src/train/train-mapper.js';
-import { loadOnnxRuntime } from '../../src/backend/onnxruntime.js';
 import { featureStats } from '../../src/nn/standardise.js';
 import { makeSynthetic, writeSyntheticPair } from '../helpers/synthetic.js';
-import { useWasm } from '../helpers/backend.js';
+import { onnxRuntimeOrSkip, useWasm } from '../helpers/backend.js';
 import { tmpDir } from '../helpers/tmp.js';
 import type { PairedData } from '../../src/train/paired-data.js';
 
@@ -49,11 +48,8 @@ test('validate: the mean predictor scores a high raw cosine but a centred cosine
 });
 
 test('a small standardised R³AN run beats the mean predictor on held-out identities', { timeout: 600_000 }, async (t) => {
-  const ort = await loadOnnxRuntime();
-  if (!ort) {
-    t.skip('onnxruntime-node is not installed (the TF.js path is too slow for this in a test)');
-    return;
-  }
+  const ort = await onnxRuntimeOrSkip(t, 'onnxruntime-node is not installed (the TF.js path is too slow for this in a test)');
+  if (!ort) return;
   await useWasm();
   const dir = tmpDir();
   const { source, target } = writeSyntheticPair(dir, { identities: 40, perIdentity: 5, ds: 24, dt: 24, latent: 6, noise: 0.2 });

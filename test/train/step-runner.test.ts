@@ -4,22 +4,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { loadOnnxRuntime } from '../../src/backend/onnxruntime.js';
 import { makeConfig } from '../../src/train/config.js';
 import { OnnxStepRunner } from '../../src/train/onnx/step-runner.js';
 import { GanTrainer } from '../../src/train/trainers.js';
 import { mulberry32 } from '../../src/core/rng.js';
-import { useWasm } from '../helpers/backend.js';
+import { onnxRuntimeOrSkip, useWasm } from '../helpers/backend.js';
 
 const ds = 16,
   dt = 12;
 
 test('held weights: updates reach the variables on flush, an outside assignment wins over the held copy', async (t) => {
-  const ort = await loadOnnxRuntime();
-  if (!ort) {
-    t.skip('onnxruntime-node is not installed');
-    return;
-  }
+  const ort = await onnxRuntimeOrSkip(t);
+  if (!ort) return;
   await useWasm(false);
   const trainer = new GanTrainer(makeConfig('r3an', { batchSize: 4, microBatch: 4, seed: 3 }), ds, dt);
   const runner = new OnnxStepRunner(
@@ -52,11 +48,8 @@ test('held weights: updates reach the variables on flush, an outside assignment 
 });
 
 test('training steps on onnxruntime with array-held Adam leave no tensors behind', async (t) => {
-  const ort = await loadOnnxRuntime();
-  if (!ort) {
-    t.skip('onnxruntime-node is not installed');
-    return;
-  }
+  const ort = await onnxRuntimeOrSkip(t);
+  if (!ort) return;
   await useWasm(false);
   const rand = mulberry32(5),
     n = 4;
@@ -90,11 +83,8 @@ test('training steps on onnxruntime with array-held Adam leave no tensors behind
 });
 
 test("the E step's micro-batches side by side in worker threads give exactly the one-thread runs one after another: losses, gradients, moving statistics, twice (weights changed in between)", async (t) => {
-  const ort = await loadOnnxRuntime();
-  if (!ort) {
-    t.skip('onnxruntime-node is not installed');
-    return;
-  }
+  const ort = await onnxRuntimeOrSkip(t);
+  if (!ort) return;
   await useWasm(false);
   const rand = mulberry32(23);
   const part = (size: number) => ({

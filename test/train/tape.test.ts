@@ -1,17 +1,14 @@
 // How the tape writes its graph outputs: a computed value becomes its node's output (no Identity copy),
 // and what cannot be renamed (a graph input, an initializer, a value output twice) still comes out.
 import { test } from 'node:test';
+import { onnxRuntimeOrSkip } from '../helpers/backend.js';
 import assert from 'node:assert/strict';
-import { loadOnnxRuntime } from '../../src/backend/onnxruntime.js';
 import { encodeOnnxModel } from '../../src/onnx/proto.js';
 import { Tape } from '../../src/onnx/tape.js';
 
 test('graph outputs: computed values renamed in place, inputs, initializers and repeats through Identity', async (t) => {
-  const ort = await loadOnnxRuntime();
-  if (!ort) {
-    t.skip('onnxruntime-node is not installed');
-    return;
-  }
+  const ort = await onnxRuntimeOrSkip(t);
+  if (!ort) return;
   const tape = new Tape();
   const x = tape.input('x', [3]);
   const doubled = tape.op('Add', [x, x], [3]);
