@@ -1,5 +1,5 @@
 // Runs the training sub-steps on onnxruntime: one session per sub-step and micro-batch size, built on
-// first use. The weights belong to the TF.js variables (checkpoints, optimisers and export are
+// first use (the E step's micro-batches side by side in worker threads, step-pool.ts). The weights belong to the TF.js variables (checkpoints, optimisers and export are
 // unchanged), held here as arrays between steps: an optimiser updates the arrays in place, the
 // batch-norm moving averages are updated in them from the graph's batch statistics as TF.js layers
 // update them, and flush() writes what changed back to the variables before TF.js reads them. A
@@ -155,15 +155,21 @@ export class OnnxStepRunner {
     };
   }
 
-  /** The feeds of a worker run: the data copied, the weights as shared memory brought up to date. */
-  private sharedFeeds(kind: SubStep, plan: StepPlan, part: MicroBatchData): FeedSpec[] {
-    const feeds: FeedSpec[] = [];
-    if (plan.data.has(INPUT_X)) feeds.push({ name: INPUT_X, dims: [part.size, this.ds], data: part.x });
-    if (plan.data.has(INPUT_Y)) feeds.push({ name: INPUT_Y, dims: [part.size, this.dt], data: part.y });
+  /** The data inputs a plan reads, with their shapes and the micro-batch's arrays. */
+  private dataInputs(kind: string, plan: StepPlan, part: MicroBatchData): { name: string; dims: number[]; data: Float32Array }[] {
+    const inputs: { name: string; dims: number[]; data: Float32Array }[] = [];
+    if (plan.data.has(INPUT_X)) inputs.push({ name: INPUT_X, dims: [part.size, this.ds], data: part.x });
+    if (plan.data.has(INPUT_Y)) inputs.push({ name: INPUT_Y, dims: [part.size, this.dt], data: part.y });
     if (plan.data.has(INPUT_FACES)) {
       if (!part.faces) throw new Error(`the ${kind} step needs face crops`);
-      feeds.push({ name: INPUT_FACES, dims: [part.size, FACE_SIZE, FACE_SIZE, 3], data: part.faces });
+      inputs.push({ name: INPUT_FACES, dims: [part.size, FACE_SIZE, FACE_SIZE, 3], data: part.faces });
     }
+    return inputs;
+  }
+
+  /** The feeds of a worker run: the data copied, the weights as shared memory brought up to date. */
+  private sharedFeeds(kind: SubStep, plan: StepPlan, part: MicroBatchData): FeedSpec[] {
+    const feeds: FeedSpec[] = this.dataInputs(kind, plan, part);
     this.weightArrays(plan.weights.map((w) => w.variable));
     for (const w of plan.weights) {
       const h = this.held.get(w.variable)!;
@@ -220,12 +226,7 @@ export class OnnxStepRunner {
   private feeds(kind: string, plan: StepPlan, part: MicroBatchData): Record<string, OrtTensor> {
     const T = this.ort.Tensor;
     const feeds: Record<string, OrtTensor> = {};
-    if (plan.data.has(INPUT_X)) feeds[INPUT_X] = new T('float32', part.x, [part.size, this.ds]);
-    if (plan.data.has(INPUT_Y)) feeds[INPUT_Y] = new T('float32', part.y, [part.size, this.dt]);
-    if (plan.data.has(INPUT_FACES)) {
-      if (!part.faces) throw new Error(`the ${kind} step needs face crops`);
-      feeds[INPUT_FACES] = new T('float32', part.faces, [part.size, FACE_SIZE, FACE_SIZE, 3]);
-    }
+    for (const d of this.dataInputs(kind, plan, part)) feeds[d.name] = new T('float32', d.data, d.dims);
     const weights = this.weightArrays(plan.weights.map((w) => w.variable));
     plan.weights.forEach((w, i) => {
       feeds[w.input] = new T('float32', weights[i], w.variable.shape);
