@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { makeConfig } from '../../src/train/config.js';
 import { OnnxStepRunner } from '../../src/train/onnx/step-runner.js';
+import { StepWorkerPool } from '../../src/train/onnx/step-pool.js';
+import { Tape } from '../../src/onnx/tape.js';
+import { encodeOnnxModel } from '../../src/onnx/proto.js';
 import { GanTrainer } from '../../src/train/trainers.js';
 import { mulberry32 } from '../../src/core/rng.js';
 import { onnxRuntimeOrSkip, useWasm } from '../helpers/backend.js';
@@ -126,4 +129,23 @@ test("the E step's micro-batches side by side in worker threads give exactly the
   assert.deepEqual(moving(trainers[0]), moving(trainers[1]), 'moving statistics');
   for (const r of runners) await r.release();
   for (const tr of trainers) await tr.dispose();
+});
+
+test('a training worker answers a graph it cannot load with an error naming it, and goes on serving', async (t) => {
+  const ort = await onnxRuntimeOrSkip(t);
+  if (!ort) return;
+  const pool = new StepWorkerPool(1, 1);
+  try {
+    await assert.rejects(pool.run(0, 'broken', Uint8Array.of(1, 2, 3), []), /training worker: broken: .+/);
+    // a one-node graph: y = x + x
+    const t1 = new Tape();
+    const x = t1.input('x', [3]);
+    t1.output(t1.op('Add', [x, x], [3], 'y'), 'y');
+    const out = await pool.run(0, 'double', encodeOnnxModel(t1.graph('double')), [
+      { name: 'x', dims: [3], data: Float32Array.of(1, 2, 3) },
+    ]);
+    assert.deepEqual([...out.y.data], [2, 4, 6]);
+  } finally {
+    await pool.release();
+  }
 });

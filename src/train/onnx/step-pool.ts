@@ -7,7 +7,7 @@ import type { FeedSpec, WorkerReply, WorkerRequest } from './step-worker.js';
 type Outputs = Record<string, { data: Float32Array; dims: number[] }>;
 
 export class StepWorkerPool {
-  private readonly workers: { worker: Worker; graphs: Set<string>; inFlight: number }[];
+  private readonly workers: { worker: Worker; graphs: Set<string>; inFlight: number; failed?: Error }[];
   private readonly pending = new Map<number, { resolve: (o: Outputs) => void; reject: (e: Error) => void }>();
   private next = 0;
 
@@ -26,15 +26,16 @@ export class StepWorkerPool {
         if ('error' in reply) p.reject(new Error(`training worker: ${reply.error}`));
         else p.resolve(reply.outputs);
       });
-      worker.on('error', (e) => this.failAll(e));
-      worker.on('exit', (code) => {
-        if (code !== 0) this.failAll(new Error(`training worker exited with code ${code}`));
-      });
-      return { worker, graphs: new Set<string>(), inFlight: 0 };
+      const entry: StepWorkerPool['workers'][number] = { worker, graphs: new Set<string>(), inFlight: 0 };
+      worker.on('error', (e) => this.fail(entry, e));
+      worker.on('exit', (code) => this.fail(entry, new Error(`training worker exited${code ? ` with code ${code}` : ''}`)));
+      return entry;
     });
   }
 
-  private failAll(e: Error): void {
+  /** A worker that failed or exited: its runs in flight, and any later one, fail with `e`. */
+  private fail(entry: StepWorkerPool['workers'][number], e: Error): void {
+    entry.failed ??= e;
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
   }
@@ -42,6 +43,7 @@ export class StepWorkerPool {
   /** Runs graph `key` (its ONNX `bytes`, sent once per worker) on worker `index` with `feeds`. */
   run(index: number, key: string, bytes: Uint8Array, feeds: FeedSpec[]): Promise<Outputs> {
     const w = this.workers[index];
+    if (w.failed) return Promise.reject(w.failed);
     const id = this.next++;
     const first = !w.graphs.has(key);
     w.graphs.add(key);

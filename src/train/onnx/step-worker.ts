@@ -61,7 +61,7 @@ if (parentPort) {
         }
         port.postMessage({ id: req.id, outputs } satisfies WorkerReply, [...transfer]);
       } catch (e) {
-        port.postMessage({ id: req.id, error: (e as Error).message } satisfies WorkerReply);
+        port.postMessage({ id: req.id, error: `${req.key}: ${(e as Error).message}` } satisfies WorkerReply);
       }
     })();
   });
