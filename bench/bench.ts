@@ -61,6 +61,14 @@ const iters = Number(values.iters),
   mapBatch = Number(values['map-batch']);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
+/**
+ * Multiply-adds per sample of one training iteration from the networks' forward passes, forward +
+ * backward ≈ 3× forward: G forward and backward in the D + G step (its forward shared) and the joint
+ * step (6×); D forward and backward on real and fake, forward and input gradient in the G step (8×);
+ * E in the E and joint steps (6×). The yardstick counts its networks the same way.
+ */
+const macsPerIteration = (m: Record<'G' | 'D' | 'E', number>) => 6 * m.G + 8 * m.D + 6 * m.E;
+
 /** Multiply-adds of one forward pass per sample, from the layers' own shapes (conv, transposed conv, dense). */
 function forwardMacs(model: tf.LayersModel): number {
   let macs = 0;
@@ -220,12 +228,8 @@ for (const cfgName of configs) {
     const g = trainer.nets.generator,
       d = trainer.nets.discriminator,
       e = trainer.nets.extractor;
-    // forward+backward ≈ 3× forward. Per iteration: G forward+backward in the D + G step (its forward shared)
-    // and the joint step (6×); D forward+backward on real and fake, forward and input gradient in the G
-    // step (8×); E in the E and joint steps (6×). The yardstick counts its networks the same way.
-    const macs = { G: forwardMacs(g), D: forwardMacs(d), E: forwardMacs(e) };
-    ours.macs = macs;
-    const macsPerSample = 6 * macs.G + 8 * macs.D + 6 * macs.E;
+    ours.macs = { G: forwardMacs(g), D: forwardMacs(d), E: forwardMacs(e) };
+    const macsPerSample = macsPerIteration(ours.macs);
     const data = {
       n: batch,
       ds: dim,
@@ -346,9 +350,8 @@ for (const cfgName of configs) {
       }
       if (ours.macs) {
         // the networks are the paper's table in both, but not layer for layer: the work per iteration differs
-        const perIter = (m: Record<'G' | 'D' | 'E', number>) => 6 * m.G + 8 * m.D + 6 * m.E;
-        const mine = perIter(ours.macs),
-          theirs = perIter(y.macs);
+        const mine = macsPerIteration(ours.macs),
+          theirs = macsPerIteration(y.macs);
         const f = (m: Record<'G' | 'D' | 'E', number>) =>
           `G ${(m.G / 1e6).toFixed(1)}, D ${(m.D / 1e6).toFixed(2)}, E ${(m.E / 1e6).toFixed(1)}`;
         console.log(

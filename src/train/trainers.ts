@@ -218,9 +218,10 @@ export class GanTrainer implements Trainer {
       update(kind, vars, sums);
       for (const [k, v] of Object.entries(losses)) out[k] = v / n;
     };
-    // the D and G steps in one graph run when D's Adam can run inside it (its optimiser array-held)
+    // the D and G steps in one graph run when D's Adam can run inside it (its optimiser array-held);
+    // with the D step on (Rec:Adv), the G step always has its adversarial term
     const dAdam = this.optimizers.d;
-    const fused = switches.recAdv && subStep('g').terms(switches).length > 0 && isArrayAdam(dAdam);
+    const fused = switches.recAdv && isArrayAdam(dAdam);
     const adversarial = async () => {
       const r = await runner.runAdversarial(
         wholeBatch(parts),

@@ -53,6 +53,27 @@ function gradientOutputs(t: Tape, weights: WeightInput[]): string[] {
   });
 }
 
+/** Declares each loss sum an output loss_<key>; returns output name → key. */
+function lossOutputsOf(t: Tape, losses: [string, string][]): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const [v, key] of losses) {
+    t.output(v, `loss_${key}`);
+    names[`loss_${key}`] = key;
+  }
+  return names;
+}
+
+/** Declares every batch-norm use's batch statistics outputs bn<i>_mean and bn<i>_var. */
+function batchNormOutputs(t: Tape, uses: BatchNormUse[]): StepPlan['batchNorms'] {
+  return uses.map((b, i) => {
+    const meanOutput = `bn${i}_mean`,
+      varianceOutput = `bn${i}_var`;
+    t.output(b.mean, meanOutput);
+    t.output(b.variance, varianceOutput);
+    return { ...b, meanOutput, varianceOutput };
+  });
+}
+
 /** A loss term's sum over the (micro-)batch, its values computed by `value`. */
 function termSum(t: Tape, term: LossTerm, value: (v: Value) => string): string {
   const part = (q: LossPart) =>
@@ -101,23 +122,12 @@ export function buildSubStep(
   // forward only: E(G(X)) for the batch-norm recalibration
   if (kind === 'stats') value({ net: 'e', of: { net: 'g', of: 'x' } });
   t.backward(losses.map(([v, key]) => [v, termWeight(key, lambda)]));
-  const lossOutputs: Record<string, string> = {};
-  losses.forEach(([v, key]) => {
-    const name = `loss_${key}`;
-    t.output(v, name);
-    lossOutputs[name] = key;
-  });
+  const lossOutputs = lossOutputsOf(t, losses);
   const gradOutputs = gradientOutputs(
     t,
     net.weights.filter((w) => w.trainable),
   );
-  const batchNorms = net.batchNorms.map((b, i) => {
-    const meanOutput = `bn${i}_mean`,
-      varianceOutput = `bn${i}_var`;
-    t.output(b.mean, meanOutput);
-    t.output(b.variance, varianceOutput);
-    return { ...b, meanOutput, varianceOutput };
-  });
+  const batchNorms = batchNormOutputs(t, net.batchNorms);
   return {
     bytes: encodeOnnxModel(t.graph(`r3an_${kind}_step`)),
     data: new Set(t.inputs.map((v) => v.name).filter((name) => [INPUT_X, INPUT_Y, INPUT_FACES].includes(name))),
@@ -257,18 +267,10 @@ export function buildAdversarialStep(
   t.clearGrads();
   const gLosses = termSums('g', dNew);
   t.backward(gLosses.map(([v, key]) => [v, termWeight(key, lambda)]));
-  const lossOutputs: Record<string, string> = {};
-  for (const [v, key] of [...dLosses, ...gLosses]) {
-    t.output(v, `loss_${key}`);
-    lossOutputs[`loss_${key}`] = key;
-  }
+  const lossOutputs = lossOutputsOf(t, [...dLosses, ...gLosses]);
   const gradWeights = net.weights.filter((w) => w.trainable && !dVars.has(w.variable));
   const gradOutputs = gradientOutputs(t, gradWeights);
-  const uses = net.batchNorms.map((b, i) => {
-    t.output(b.mean, `bn${i}_mean`);
-    t.output(b.variance, `bn${i}_var`);
-    return { ...b, meanOutput: `bn${i}_mean`, varianceOutput: `bn${i}_var` };
-  });
+  const uses = batchNormOutputs(t, net.batchNorms);
   const gLayers = new Set(nets.g.layers);
   const dStep = uses.slice(0, usesOfD);
   return {
