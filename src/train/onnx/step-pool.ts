@@ -51,23 +51,15 @@ export class StepWorkerPool {
     if (w.inFlight++ === 0) w.worker.ref();
     return new Promise<Outputs>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const req: WorkerRequest = { kind: 'run', id, key, feeds, ...(first ? { bytes } : {}) };
+      const req: WorkerRequest = { id, key, feeds, ...(first ? { bytes } : {}) };
       w.worker.postMessage(req);
     }).finally(() => {
       if (--w.inFlight === 0) w.worker.unref();
     });
   }
 
+  /** Stops the workers (their sessions go with them); one that has already exited is done. */
   async release(): Promise<void> {
-    await Promise.all(
-      this.workers.map(
-        ({ worker }) =>
-          new Promise<void>((resolve) => {
-            worker.ref(); // until it has released its sessions and exited
-            worker.once('exit', () => resolve());
-            worker.postMessage({ kind: 'release' } satisfies WorkerRequest);
-          }),
-      ),
-    );
+    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
   }
 }

@@ -15,7 +15,13 @@ export interface FeedSpec {
   shared?: SharedArrayBuffer;
   data?: Float32Array;
 }
-export type WorkerRequest = { kind: 'run'; id: number; key: string; bytes?: Uint8Array; feeds: FeedSpec[] } | { kind: 'release' };
+export interface WorkerRequest {
+  id: number;
+  key: string;
+  /** the graph, with the first run of `key` on this worker */
+  bytes?: Uint8Array;
+  feeds: FeedSpec[];
+}
 export type WorkerReply = { id: number; outputs: Record<string, { data: Float32Array; dims: number[] }> } | { id: number; error: string };
 
 if (parentPort) {
@@ -25,10 +31,6 @@ if (parentPort) {
   // per graph and input, the array a shared weight is copied into (reused from run to run)
   const own = new Map<string, Float32Array>();
   port.on('message', (req: WorkerRequest) => {
-    if (req.kind === 'release') {
-      void Promise.all([...sessions.values()].map(async (s) => (await s).release())).finally(() => port.close());
-      return;
-    }
     void (async () => {
       try {
         const ort = await loadOnnxRuntime();
