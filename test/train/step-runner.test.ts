@@ -85,7 +85,7 @@ test('training steps on onnxruntime with array-held Adam leave no tensors behind
   await trainer.dispose();
 });
 
-test("the E step's micro-batches side by side in worker threads give exactly the one-thread runs one after another: losses, gradients, moving statistics, twice (weights changed in between)", async (t) => {
+test("the E and joint steps' micro-batches side by side in worker threads give exactly the one-thread runs one after another: losses, gradients, moving statistics, twice (weights changed in between)", async (t) => {
   const ort = await onnxRuntimeOrSkip(t);
   if (!ort) return;
   await useWasm(false);
@@ -110,11 +110,14 @@ test("the E step's micro-batches side by side in worker threads give exactly the
         i === 0 ? 2 : 1, // two threads: side by side, one each; one thread: in turn
       ),
   );
-  for (let round = 0; round < 2; round++) {
-    const [side, turn] = await Promise.all(runners.map((r) => r.runAll('e', parts)));
+  for (let round = 0; round < 4; round++) {
+    const kind = round % 2 === 0 ? 'e' : 'reg';
+    const [side, turn] = await Promise.all(runners.map((r) => r.runAll(kind, parts)));
     side.forEach((r, k) => {
-      assert.deepEqual(r.losses, turn[k].losses, `round ${round}, micro-batch ${k}: losses`);
-      r.grads.forEach((g, i) => assert.deepEqual(g, turn[k].grads[i], `round ${round}, micro-batch ${k}: ${r.variables[i].name}`));
+      assert.deepEqual(r.losses, turn[k].losses, `round ${round} (${kind}), micro-batch ${k}: losses`);
+      r.grads.forEach((g, i) =>
+        assert.deepEqual(g, turn[k].grads[i], `round ${round} (${kind}), micro-batch ${k}: ${r.variables[i].name}`),
+      );
     });
     // the same change to both runners' weights, as an optimiser step would make
     runners.forEach((r, i) => {
@@ -125,7 +128,10 @@ test("the E step's micro-batches side by side in worker threads give exactly the
     });
   }
   for (const r of runners) r.flush();
-  const moving = (tr: GanTrainer) => tr.nets.extractor.weights.filter((w) => /moving/.test(w.originalName)).map((w) => w.read().dataSync());
+  const moving = (tr: GanTrainer) =>
+    [tr.nets.extractor, tr.nets.generator].flatMap((m) =>
+      m.weights.filter((w) => /moving/.test(w.originalName)).map((w) => w.read().dataSync()),
+    );
   assert.deepEqual(moving(trainers[0]), moving(trainers[1]), 'moving statistics');
   for (const r of runners) await r.release();
   for (const tr of trainers) await tr.dispose();

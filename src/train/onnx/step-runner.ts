@@ -70,10 +70,11 @@ const dataIdOf = (v: tf.Variable) => v.dataId as object;
 /**
  * The sub-steps whose micro-batches run side by side (runAll). The extractor's graph is a third
  * depthwise convolutions, which onnxruntime runs poorly on a second thread: two one-thread runs at once
- * took the E step 243–283 ms against 289–308 on two threads in turn (batch 64, two cores, alternated).
- * The joint step gained nothing (331–373 against 337–364 ms) for twice its sessions' memory.
+ * took the E step 243–283 ms against 289–308 on two threads in turn (batch 64, two cores, alternated),
+ * the joint step 309–317 against 345–378 (once the D and G steps were one graph), for ≈ 0.9 GB more
+ * memory (the workers' sessions).
  */
-const SIDE_BY_SIDE: ReadonlySet<SubStep> = new Set(['e']);
+const SIDE_BY_SIDE: ReadonlySet<SubStep> = new Set(['e', 'reg']);
 
 export class OnnxStepRunner {
   private readonly plans = new Map<string, StepPlan>();
