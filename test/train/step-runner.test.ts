@@ -85,7 +85,7 @@ test('training steps on onnxruntime with array-held Adam leave no tensors behind
   await trainer.dispose();
 });
 
-test("the E and joint steps' micro-batches side by side in worker threads give exactly the one-thread runs one after another: losses, gradients, moving statistics, twice (weights changed in between)", async (t) => {
+test("the E and joint steps' micro-batches side by side in worker threads give exactly the one-thread runs one after another: losses, gradients, moving statistics, each twice (weights changed in between)", async (t) => {
   const ort = await onnxRuntimeOrSkip(t);
   if (!ort) return;
   await useWasm(false);
