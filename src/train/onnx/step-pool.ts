@@ -33,7 +33,10 @@ export class StepWorkerPool {
     });
   }
 
-  /** A worker that failed or exited: its runs in flight, and any later one, fail with `e`. */
+  /**
+   * A worker that failed or exited: every run in flight fails with `e` (pending runs are not kept per
+   * worker, and a step awaits all of its runs), and so does any later run on that worker.
+   */
   private fail(entry: StepWorkerPool['workers'][number], e: Error): void {
     entry.failed ??= e;
     for (const p of this.pending.values()) p.reject(e);
